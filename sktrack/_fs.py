@@ -1,0 +1,179 @@
+"""The small file-system interface the store writes through.
+
+Every path is relative to the store's root and uses ``/``.  The operations are the ones an
+object store can also offer atomically: publish a whole file (``write_atomic``), create a file
+only if it does not exist (``create_exclusive``), list, read and delete.  ``append`` is the one
+operation that only a local disk has; it backs the write-ahead log of open runs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from .exceptions import InvalidArgumentError, StoreError
+
+if TYPE_CHECKING:
+    import pyarrow.fs
+
+__all__ = ["FileInfo", "FileSystem", "LocalFileSystem", "open_filesystem", "unique_name"]
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """A file found by `FileSystem.list`: its store-relative path, size and modification time."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+class FileSystem(Protocol):
+    """What the store needs from a file system; see the module docstring."""
+
+    location: str
+
+    def read_bytes(self, path: str) -> bytes: ...
+    def write_atomic(self, path: str, data: bytes) -> None: ...
+    def create_exclusive(self, path: str, data: bytes) -> bool: ...
+    def append(self, path: str, data: bytes) -> None: ...
+    def list(self, folder: str, suffix: str = "") -> list[FileInfo]: ...
+    def list_dirs(self, folder: str) -> list[str]: ...
+    def exists(self, path: str) -> bool: ...
+    def delete(self, path: str) -> None: ...
+    def local_path(self, path: str) -> str | None: ...
+    def arrow(self) -> tuple[pyarrow.fs.FileSystem, str]: ...
+
+
+def unique_name(prefix: str = "", suffix: str = "") -> str:
+    """A file name no other writer will pick: time, pid and randomness.
+
+    Names sort by creation time, so a listing reads roughly in write order.
+    """
+    return f"{prefix}{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}{suffix}"
+
+
+class LocalFileSystem:
+    """A store on a local disk (or anything mounted like one)."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).expanduser().absolute()
+        self.location = str(self.root)
+
+    def _abs(self, path: str) -> Path:
+        if path.startswith("/") or ".." in path.split("/"):
+            raise InvalidArgumentError(
+                f"store path {path!r} escapes the store; use a relative path"
+            )
+        return self.root / path
+
+    def read_bytes(self, path: str) -> bytes:
+        return self._abs(path).read_bytes()
+
+    def write_atomic(self, path: str, data: bytes) -> None:
+        """Write to a temporary file outside every glob readers use, then rename into place."""
+        target = self._abs(path)
+        tmp = self.root / "tmp" / unique_name(suffix=".tmp")
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+
+    def create_exclusive(self, path: str, data: bytes) -> bool:
+        """Create ``path`` holding ``data`` unless it exists; return whether this call created it.
+
+        The content is written to a temporary file first and then hard-linked into place, so a
+        reader never sees a half-written file and two racing creators cannot both win.
+        """
+        target = self._abs(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / "tmp" / unique_name(suffix=".tmp")
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            return False
+        finally:
+            tmp.unlink()
+        return True
+
+    def append(self, path: str, data: bytes) -> None:
+        """Append with one ``write`` on an O_APPEND descriptor: once it returns, a kill -9 of
+        this process cannot lose it (the kernel holds it)."""
+        target = self._abs(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+
+    def list(self, folder: str, suffix: str = "") -> list[FileInfo]:
+        """Files directly in ``folder`` whose names end with ``suffix``, sorted by name."""
+        base = self._abs(folder)
+        out = []
+        try:
+            entries = list(os.scandir(base))
+        except FileNotFoundError:
+            return []
+        for entry in entries:
+            if not entry.name.endswith(suffix) or entry.name.startswith((".", "_")):
+                continue
+            try:
+                st = entry.stat()
+            except FileNotFoundError:  # deleted by compaction after the listing
+                continue
+            if entry.is_file():
+                out.append(FileInfo(f"{folder}/{entry.name}", st.st_size, st.st_mtime_ns))
+        out.sort(key=lambda f: f.path)
+        return out
+
+    def list_dirs(self, folder: str) -> list[str]:
+        try:
+            return sorted(e.name for e in os.scandir(self._abs(folder)) if e.is_dir())
+        except FileNotFoundError:
+            return []
+
+    def exists(self, path: str) -> bool:
+        return self._abs(path).exists()
+
+    def delete(self, path: str) -> None:
+        try:
+            self._abs(path).unlink()
+        except FileNotFoundError:
+            pass
+
+    def local_path(self, path: str) -> str | None:
+        return str(self._abs(path))
+
+    def arrow(self) -> tuple[pyarrow.fs.FileSystem, str]:
+        import pyarrow.fs
+
+        return pyarrow.fs.LocalFileSystem(), str(self.root)
+
+
+def open_filesystem(location: str | os.PathLike[str]) -> FileSystem:
+    """Parse a store location once: a local folder, ``file://`` URI, or a ``pyarrow.fs`` URI."""
+    text = os.fspath(location)
+    if not text:
+        raise InvalidArgumentError(
+            "store location is empty; pass a folder path or s3://bucket/prefix"
+        )
+    if text.startswith("file://"):
+        return LocalFileSystem(text[len("file://") :])
+    if "://" in text:
+        from ._objectstore import ObjectStoreFileSystem
+
+        try:
+            return ObjectStoreFileSystem(text)
+        except OSError as exc:
+            raise StoreError(f"cannot open store {text!r}: {exc}") from exc
+    return LocalFileSystem(text)

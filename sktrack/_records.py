@@ -1,0 +1,196 @@
+"""The records that cross module boundaries: frozen dataclasses, with enums for states.
+
+Only the store layer turns them into Arrow rows and back.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+__all__ = [
+    "Experiment",
+    "Metric",
+    "ModelVersion",
+    "Param",
+    "Run",
+    "RunInfo",
+    "RunStatus",
+    "Stage",
+]
+
+
+class RunStatus(str, enum.Enum):
+    """The life of a run.  A run whose process died stays RUNNING; `sktrack doctor` names it."""
+
+    RUNNING = "RUNNING"
+    FINISHED = "FINISHED"
+    FAILED = "FAILED"
+    KILLED = "KILLED"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Stage(str, enum.Enum):
+    """Registry stages of a model version (``None`` is spelled ``NONE``)."""
+
+    NONE = "None"
+    STAGING = "Staging"
+    PRODUCTION = "Production"
+    ARCHIVED = "Archived"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A named group of runs."""
+
+    experiment_id: str
+    name: str
+    created_at: int  # ms since the epoch
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One logged value of a metric."""
+
+    key: str
+    value: float
+    step: int
+    timestamp: int  # ms since the epoch
+
+
+@dataclass(frozen=True)
+class Param:
+    """A logged param: its value keeps its Python type (bool, int, float, str, None) or is a repr."""
+
+    key: str
+    value: Any
+    value_type: str  # "bool", "int", "float", "str", "none" or "repr"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What identifies a run and where it stands."""
+
+    run_id: str
+    run_name: str
+    experiment: str
+    experiment_id: str
+    status: RunStatus
+    start_time: int  # ms since the epoch
+    end_time: int | None
+    parent_run_id: str | None
+    user: str = ""
+    host: str = ""
+    pid: int = 0
+
+
+@dataclass(frozen=True)
+class Run:
+    """A snapshot of a run: its info, params, latest metric values and tags.
+
+    A snapshot does not change when more is logged; call `sktrack.get_run` again for news.
+    """
+
+    info: RunInfo
+    params: Mapping[str, Any] = field(default_factory=dict)
+    metrics: Mapping[str, float] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+    store: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", _frozen(self.params))
+        object.__setattr__(self, "metrics", _frozen(self.metrics))
+        object.__setattr__(self, "tags", _frozen(self.tags))
+
+    @property
+    def run_id(self) -> str:
+        return self.info.run_id
+
+    # The same verbs as the fluent API, aimed at this run whether or not it is active.
+
+    def log_param(self, key: str, value: Any) -> None:
+        """Log one param; see `sktrack.log_param`."""
+        self.store.log(self.run_id, params={key: value})
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        """Log several params in one write; see `sktrack.log_params`."""
+        self.store.log(self.run_id, params=params)
+
+    def log_metric(self, key: str, value: float, step: int | None = None) -> None:
+        """Log one metric value; see `sktrack.log_metric`."""
+        self.store.log(self.run_id, metrics={key: value}, step=step)
+
+    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+        """Log several metric values in one write; see `sktrack.log_metrics`."""
+        self.store.log(self.run_id, metrics=metrics, step=step)
+
+    def set_tag(self, key: str, value: Any) -> None:
+        """Set one tag; see `sktrack.set_tag`."""
+        self.store.log(self.run_id, tags={key: value})
+
+    def set_tags(self, tags: Mapping[str, Any]) -> None:
+        """Set several tags in one write; see `sktrack.set_tags`."""
+        self.store.log(self.run_id, tags=tags)
+
+    def log_artifact(self, local_path: str, artifact_path: str | None = None) -> str:
+        """Copy a local file or folder into the run; see `sktrack.log_artifact`."""
+        from ._tracking import _log_artifact
+
+        return _log_artifact(self.store, self.run_id, local_path, artifact_path)
+
+    def log_table(self, data: Any, name: str) -> str:
+        """Store a DataFrame as a Parquet artifact; see `sktrack.log_table`."""
+        from ._tracking import _log_table
+
+        return _log_table(self.store, self.run_id, data, name)
+
+    def log_figure(self, figure: Any, name: str) -> str:
+        """Store a figure as an image artifact; see `sktrack.log_figure`."""
+        from ._tracking import _log_figure
+
+        return _log_figure(self.store, self.run_id, figure, name)
+
+    def end(self, status: RunStatus | str = RunStatus.FINISHED) -> None:
+        """End the run (and take it off the active-run stack if it is there)."""
+        from ._tracking import _end
+
+        _end(self, RunStatus(status))
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        self.end(RunStatus.FAILED if exc_type is not None else RunStatus.FINISHED)
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One version of a registered model."""
+
+    name: str
+    version: int
+    run_id: str | None
+    source: str
+    stage: Stage = Stage.NONE
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
+    sha256: str = ""
+    created_at: int = 0  # ms since the epoch
+    sklearn_version: str = ""
+    signature: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tags", _frozen(self.tags))

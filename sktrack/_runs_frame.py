@@ -1,0 +1,148 @@
+"""`search_runs`' result: filter and order with `_query`, then pivot the chosen runs' long
+tables into one wide DataFrame (``params.<k>``, ``metrics.<k>``, ``tags.<k>``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from ._query import RunTables, evaluate_filter, parse_filter, parse_order_by, sort_indices
+from .exceptions import InvalidArgumentError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+    from ._store import Store
+
+__all__ = ["RUN_COLUMNS", "search", "select_runs"]
+
+RUN_COLUMNS = [
+    "run_id",
+    "run_name",
+    "experiment",
+    "status",
+    "start_time",
+    "end_time",
+    "parent_run_id",
+]
+
+
+def select_runs(
+    store: Store,
+    experiment_names: list[str] | None,
+    filter_string: str,
+    order_by: Sequence[str] | None,
+    max_results: int | None,
+) -> tuple[RunTables, pa.Table]:
+    """The store's tables and the chosen runs (rows of the runs table), in order."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if max_results is not None and (
+        isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 0
+    ):
+        raise InvalidArgumentError(
+            f"max_results={max_results!r}; pass a whole number >= 0, or None for all"
+        )
+    node = parse_filter(filter_string or "")
+    keys = parse_order_by(list(order_by) if order_by else None)
+    snap = store.snapshot()
+    runs = snap.runs
+    if experiment_names is not None:
+        runs = runs.filter(
+            pc.is_in(runs["experiment"], value_set=pa.array(experiment_names, pa.string()))
+        )
+    tables = RunTables(runs=runs, params=snap.params, metrics=snap.latest_metrics, tags=snap.tags)
+    mask = evaluate_filter(node, tables)
+    indices = pc.indices_nonzero(mask)
+    indices = sort_indices(keys, tables, indices)
+    if max_results is not None:
+        indices = indices.slice(0, max_results)
+    return tables, runs.take(indices)
+
+
+def search(
+    store: Store,
+    experiment_names: list[str] | None,
+    filter_string: str,
+    order_by: Sequence[str] | None,
+    max_results: int | None,
+) -> pd.DataFrame:
+    tables, chosen = select_runs(store, experiment_names, filter_string, order_by, max_results)
+    return runs_frame(tables, chosen)
+
+
+def runs_frame(tables: RunTables, chosen: pa.Table) -> pd.DataFrame:
+    """The wide DataFrame of the ``chosen`` runs."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    frame = chosen.select(RUN_COLUMNS).to_pandas()
+    for col in ("start_time", "end_time"):
+        frame[col] = pd.to_datetime(frame[col], unit="ms", utc=True)
+    run_ids = chosen["run_id"]
+    position = {rid: i for i, rid in enumerate(run_ids.to_pylist())}
+    columns: dict[str, pd.Series] = {}
+    for prefix, table in (
+        ("params", tables.params),
+        ("metrics", tables.metrics),
+        ("tags", tables.tags),
+    ):
+        part = table.filter(pc.is_in(table["run_id"], value_set=run_ids))
+        columns.update(_pivot(prefix, part, position, len(frame)))
+    if columns:
+        extra = pd.DataFrame(columns, index=frame.index)
+        frame = pd.concat([frame, extra[sorted(extra.columns, key=_column_order)]], axis=1)
+    del pa
+    return frame
+
+
+def _column_order(name: str) -> tuple[int, str]:
+    prefix, _, key = name.partition(".")
+    return (("params", "metrics", "tags").index(prefix), key)
+
+
+def _pivot(prefix: str, part: pa.Table, position: dict[str, int], n: int) -> dict[str, pd.Series]:
+    """One column per key; params keep their Python types where one type fits the column."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow.compute as pc
+
+    out: dict[str, pd.Series] = {}
+    if part.num_rows == 0:
+        return out
+    rows = np.fromiter(
+        (position[r] for r in part["run_id"].to_pylist()), dtype=np.int64, count=part.num_rows
+    )
+    keys = part["key"].to_numpy(zero_copy_only=False)
+    for key in pc.unique(part["key"]).to_pylist():
+        where = np.flatnonzero(keys == key)
+        if prefix == "params":
+            values = _param_values(part.take(where))
+        else:
+            values = part["value"].take(where).to_numpy(zero_copy_only=False)
+        series = (
+            pd.Series([None] * n, dtype=object)
+            if prefix != "metrics"
+            else pd.Series(np.nan, index=range(n))
+        )
+        if prefix == "metrics":
+            series.iloc[rows[where]] = values
+        else:
+            arr = series.to_numpy(dtype=object, copy=True)
+            arr[rows[where]] = values
+            series = pd.Series(arr, dtype=object)
+            if prefix == "params":
+                series = series.infer_objects()
+        out[f"{prefix}.{key}"] = series
+    return out
+
+
+def _param_values(part: pa.Table) -> list[object]:
+    from ._store._values import decode_param
+
+    texts = part["value"].to_pylist()
+    kinds = part["value_type"].to_pylist()
+    return [decode_param(t, k) for t, k in zip(texts, kinds, strict=True)]

@@ -1,0 +1,171 @@
+"""Compaction: fold closed segments and small Parquet files into one sorted file per table.
+
+Crash-safe at every step, and it never rewrites a file:
+
+1. take the compaction lease (an exclusively created file; log writes never take it);
+2. write each table's merged rows to a new uniquely named file whose metadata lists every file
+   it supersedes, published by atomic rename;
+3. only when every table is published, delete the superseded files.
+
+A crash after (2) leaves both old and new files: readers skip the old ones because a live file
+supersedes them, and the next compaction deletes them.  A reader that listed a file just deleted
+gets FileNotFoundError and lists again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from typing import TYPE_CHECKING
+
+from .._fs import FileSystem, unique_name
+from ._reader import Reader, last_per_group, table_dir
+from ._schema import SORT_KEYS, TABLES, file_metadata, schema
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["LEASE", "compact", "lease_is_stale"]
+
+LEASE = "compaction.lease"
+_LEASE_TIMEOUT_S = 15 * 60
+_PARQUET_MERGE_AT = 8  # merge Parquet files once a table has this many
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def lease_is_stale(raw: bytes) -> bool:
+    """A lease whose holder died (same host) or that is older than the timeout."""
+    try:
+        lease = json.loads(raw)
+    except ValueError:
+        return True
+    if time.time() - lease.get("time", 0) > _LEASE_TIMEOUT_S:
+        return True
+    return lease.get("host") == socket.gethostname() and not _pid_alive(int(lease.get("pid", 0)))
+
+
+def _take_lease(fs: FileSystem) -> bool:
+    body = json.dumps(
+        {"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}
+    ).encode()
+    if fs.create_exclusive(LEASE, body):
+        return True
+    try:
+        stale = lease_is_stale(fs.read_bytes(LEASE))
+    except FileNotFoundError:
+        stale = True
+    if stale:
+        fs.delete(LEASE)
+        return fs.create_exclusive(LEASE, body)
+    return False
+
+
+def compact(fs: FileSystem, *, full: bool = False) -> dict[str, int]:
+    """Fold closed segments (and, past a count or with ``full``, all Parquet files) of the store.
+
+    Returns counts of what was folded, or ``{"skipped": 1}`` if another compaction is running.
+    """
+    if not _take_lease(fs):
+        return {"skipped": 1}
+    try:
+        return _compact_locked(fs, full)
+    finally:
+        fs.delete(LEASE)
+
+
+def _compact_locked(fs: FileSystem, full: bool) -> dict[str, int]:
+    reader = Reader(fs)
+    segments, parquet = reader.listing()
+    parsed = [(f, reader._load_segment(f)) for f in segments]
+    closed = [(f, seg) for f, seg in parsed if seg.closed]
+    published: list[str] = []
+    inputs: set[str] = set()
+    for table in TABLES:
+        files = [(f, reader._load_parquet(f)) for f in parquet[table]]
+        superseded = {s for _, pf in files for s in pf.supersedes}
+        live = [(f, pf) for f, pf in files if f.path not in superseded and pf.data is not None]
+        merge_parquet = full or len(live) >= _PARQUET_MERGE_AT
+        chosen = live if merge_parquet else []
+        seg_rows = [r for f, seg in closed if f.path not in superseded for r in seg.rows[table]]
+        if not seg_rows and len(chosen) <= 1:
+            continue
+        sources = [f.path for f, _ in chosen] + [f.path for f, _ in closed]
+        # what the merged files superseded, if still there, is superseded again
+        sources += sorted(
+            {s for _, pf in chosen for s in pf.supersedes} & _existing(fs, table, parquet)
+        )
+        data = _merged(table, [pf.data for _, pf in chosen], seg_rows)
+        name = f"{table_dir(table)}/{unique_name('c-', '.parquet')}"
+        _write_parquet(fs, name, table, data, sources)
+        published.append(name)
+        inputs.update(sources)
+        inputs.update(f.path for f, pf in files if f.path in superseded)
+    for path in sorted(inputs):
+        fs.delete(path)
+    return {"published": len(published), "deleted": len(inputs), "segments": len(closed)}
+
+
+def _existing(fs: FileSystem, table: str, parquet: dict) -> set[str]:
+    return {f.path for f in parquet[table]} | {f.path for f in fs.list("wal", ".jsonl")}
+
+
+def _merged(table: str, parts: list, seg_rows: list[list]) -> pa.Table:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    sch = schema(table)
+    if seg_rows:
+        cols = list(zip(*seg_rows, strict=True))
+        parts = [
+            *parts,
+            pa.table(
+                {
+                    n: pa.array(c, type=sch.field(n).type)
+                    for n, c in zip(sch.names, cols, strict=True)
+                }
+            ),
+        ]
+    data = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+    keys = SORT_KEYS[table]
+    data = data.take(pc.sort_indices(data, [(k, "ascending") for k in keys]))
+    if table in ("params", "tags", "runs", "experiments"):
+        group = {
+            "params": ["run_id", "key"],
+            "tags": ["run_id", "key"],
+            "runs": ["run_id"],
+            "experiments": ["experiment_id"],
+        }
+        order = {
+            "params": ["timestamp"],
+            "tags": ["timestamp"],
+            "runs": ["updated_at"],
+            "experiments": ["created_at"],
+        }
+        data = last_per_group(data, group[table], order[table], table != "experiments")
+    return data
+
+
+def _write_parquet(
+    fs: FileSystem, path: str, table: str, data: pa.Table, supersedes: list[str]
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = file_metadata(table, supersedes)
+    meta[b"sktrack.reduced"] = b"true"
+    sink = pa.BufferOutputStream()
+    pq.write_table(
+        data.replace_schema_metadata(meta), sink, compression="zstd", row_group_size=65536
+    )
+    fs.write_atomic(path, sink.getvalue().to_pybytes())

@@ -1,0 +1,157 @@
+"""Segments: the append-only JSON-lines files that hold what open runs log.
+
+One process logging into one run writes one segment, ``wal/<unique>.<run_id>.jsonl``.  Each log
+call is one ``write`` of whole lines on an O_APPEND descriptor, so once the call returns a
+``kill -9`` cannot lose it.  Ending the run appends a close line; a closed segment never changes
+again, and compaction folds closed segments into Parquet.  Readers read open and closed segments
+alike, so what a running process logged is visible at once.
+
+Lines are JSON arrays whose first item says what they hold::
+
+    ["h", 1, run_id]                     header: segment format version, the run
+    ["e", experiment_id, name, created_at]
+    ["r", run_id, experiment_id, run_name, status, start_time, end_time, parent_run_id,
+          user, host, pid, updated_at]
+    ["p", key, value, value_type, value_num, timestamp]
+    ["m", key, value, step, timestamp]
+    ["t", key, value, timestamp]
+    ["c"]                                closed
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._fs import FileSystem, unique_name
+from ..exceptions import DamagedFileWarning
+
+__all__ = ["SEGMENT_DIR", "ParsedSegment", "SegmentWriter", "parse_segment", "segment_run_id"]
+
+SEGMENT_DIR = "wal"
+SEGMENT_VERSION = 1
+_CLOSE = b'["c"]\n'
+
+
+def _dumps(record: list[Any]) -> bytes:
+    return (json.dumps(record, separators=(",", ":")) + "\n").encode()
+
+
+class SegmentWriter:
+    """Appends one run's records from this process.  Not shared across processes: a forked
+    child notices the pid changed and starts a segment of its own."""
+
+    def __init__(self, fs: FileSystem, run_id: str) -> None:
+        self.fs = fs
+        self.run_id = run_id
+        self._path: str | None = None
+        self._fd: int | None = None
+        self._pid = os.getpid()
+        self._local = fs.local_path(SEGMENT_DIR) is not None and hasattr(fs, "append")
+
+    def _open(self) -> None:
+        self._pid = os.getpid()
+        self._path = f"{SEGMENT_DIR}/{unique_name(suffix=f'.{self.run_id}.jsonl')}"
+        local = self.fs.local_path(self._path)
+        header = _dumps(["h", SEGMENT_VERSION, self.run_id])
+        if local is None:  # object storage: no appends; every write is a closed segment
+            return
+        os.makedirs(os.path.dirname(local), exist_ok=True)
+        self._fd = os.open(local, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
+        self._write(header)
+
+    def _write(self, data: bytes) -> None:
+        assert self._fd is not None
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+
+    def write(self, records: list[list[Any]], *, close: bool = False) -> None:
+        """Append ``records`` in one write; with ``close``, end the segment after them."""
+        data = b"".join(_dumps(r) for r in records) + (_CLOSE if close else b"")
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = None
+            self._open()
+        if self._fd is None:  # no local disk: publish a closed one-shot segment
+            header = _dumps(["h", SEGMENT_VERSION, self.run_id])
+            body = data if close else data + _CLOSE
+            self.fs.write_atomic(self._path or "", header + body)
+            self._path = None
+            return
+        self._write(data)
+        if close:
+            self.close()
+
+    def close(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            os.close(self._fd)
+        self._fd = None
+        self._path = None
+
+
+@dataclass
+class ParsedSegment:
+    """The rows of one segment, by table, and whether the segment is closed."""
+
+    run_id: str | None
+    closed: bool = False
+    rows: dict[str, list[list[Any]]] = field(
+        default_factory=lambda: {
+            "experiments": [],
+            "runs": [],
+            "params": [],
+            "metrics": [],
+            "tags": [],
+        }
+    )
+
+
+_KIND_TABLE = {"e": "experiments", "r": "runs", "p": "params", "m": "metrics", "t": "tags"}
+
+
+def segment_run_id(path: str) -> str:
+    """The run id in a segment's file name (``experiments`` for experiment segments)."""
+    return path.rsplit("/", 1)[-1].split(".")[1]
+
+
+def _parse_lines(path: str, data: bytes) -> list[Any]:
+    text = data.decode("utf-8", errors="replace")
+    try:
+        return json.loads("[" + ",".join(text.splitlines()) + "]")
+    except ValueError:
+        pass
+    records, bad = [], 0
+    for line in text.splitlines():
+        try:
+            records.append(json.loads(line))
+        except ValueError:
+            bad += 1
+    warnings.warn(
+        f"store file {path} has {bad} unreadable line(s) (a write cut short, or damage); "
+        "the rest of it was read. `sktrack doctor` lists such files.",
+        DamagedFileWarning,
+        stacklevel=4,
+    )
+    return records
+
+
+def parse_segment(path: str, data: bytes) -> ParsedSegment:
+    """Split a segment's records into per-table rows (run_id prepended where the table has it)."""
+    records = _parse_lines(path, data)
+    seg = ParsedSegment(run_id=None)
+    for rec in records:
+        if not isinstance(rec, list) or not rec:
+            continue
+        kind = rec[0]
+        if kind == "h":
+            seg.run_id = rec[2]
+        elif kind == "c":
+            seg.closed = True
+        elif kind in ("e", "r"):
+            seg.rows[_KIND_TABLE[kind]].append(rec[1:])
+        elif kind in _KIND_TABLE:
+            seg.rows[_KIND_TABLE[kind]].append([seg.run_id, *rec[1:]])
+    return seg

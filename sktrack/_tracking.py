@@ -1,0 +1,489 @@
+"""The fluent tracking API: the store and experiment in use, the active-run stack, log verbs.
+
+The only mutable global is `_state`, a `contextvars.ContextVar`: each thread or asyncio task
+starts from the defaults (``$SKTRACK_STORE`` or ``./sktrack-store``, experiment "Default", no
+active run) and its changes stay its own.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextvars
+import functools
+import getpass
+import io
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._names import generate_run_name
+from ._records import Experiment, Run, RunStatus
+from ._store import Store, open_store
+from .exceptions import InvalidArgumentError, RunStateError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "DEFAULT_EXPERIMENT",
+    "active_run",
+    "compact",
+    "end_run",
+    "get_metric_history",
+    "get_run",
+    "get_store",
+    "list_artifacts",
+    "list_experiments",
+    "load_table",
+    "log_artifact",
+    "log_figure",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "log_table",
+    "read_artifact",
+    "search_runs",
+    "set_experiment",
+    "set_store",
+    "set_tag",
+    "set_tags",
+    "start_run",
+]
+
+DEFAULT_EXPERIMENT = "Default"
+DEFAULT_STORE = "./sktrack-store"
+
+
+@dataclass(frozen=True)
+class _State:
+    store: Store | None = None
+    experiment: str | None = None
+    runs: tuple[Run, ...] = ()
+
+
+_state: contextvars.ContextVar[_State] = contextvars.ContextVar("sktrack_state", default=_State())
+
+
+# -- store and experiments -------------------------------------------------------------
+
+
+def set_store(location: str | os.PathLike[str] | Store) -> Store:
+    """Use the store at ``location`` from now on (in this thread or task).
+
+    Parameters
+    ----------
+    location : str, path or Store
+        A local folder (created on first write), or a ``pyarrow.fs`` URI such as
+        ``s3://bucket/prefix``.
+
+    Examples
+    --------
+    >>> import sktrack, tempfile
+    >>> store = sktrack.set_store(tempfile.mkdtemp())
+    """
+    store = location if isinstance(location, Store) else open_store(location)
+    _state.set(replace(_state.get(), store=store))
+    return store
+
+
+def get_store() -> Store:
+    """The store in use: set by `set_store`, else ``$SKTRACK_STORE``, else ``./sktrack-store``."""
+    store = _state.get().store
+    if store is None:
+        store = open_store(os.environ.get("SKTRACK_STORE") or DEFAULT_STORE)
+    return store
+
+
+def set_experiment(name: str) -> Experiment:
+    """Log new runs into experiment ``name`` (created on first use).
+
+    Examples
+    --------
+    >>> import sktrack, tempfile
+    >>> _ = sktrack.set_store(tempfile.mkdtemp())
+    >>> sktrack.set_experiment("amazon-sales").name
+    'amazon-sales'
+    """
+    experiment = get_store().ensure_experiment(name)
+    _state.set(replace(_state.get(), experiment=name))
+    return experiment
+
+
+def _current_experiment_name() -> str:
+    return _state.get().experiment or DEFAULT_EXPERIMENT
+
+
+def list_experiments() -> list[Experiment]:
+    """Every experiment of the store in use, oldest first."""
+    return get_store().list_experiments()
+
+
+# -- runs -------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> dict[str, str]:
+    """Who and where: read once per process (git is asked once, not per run)."""
+    env = {"user": _user(), "host": socket.gethostname()}
+    tags = {
+        "sktrack.user": env["user"],
+        "sktrack.host": env["host"],
+        "sktrack.source": Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "<interactive>",
+        "sktrack.python_version": sys.version.split()[0],
+    }
+    tags.update(_library_versions())
+    tags.update(_git_state())
+    return {**env, **{f"tag:{k}": v for k, v in tags.items()}}
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+def _library_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for dist, tag in [("scikit-learn", "sklearn"), ("numpy", "numpy"), ("sktrack", "sktrack")]:
+        try:
+            out[f"sktrack.{tag}_version"] = version(dist)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def _git_state() -> dict[str, str]:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    return {"sktrack.git.commit": commit, "sktrack.git.dirty": str(dirty).lower()}
+
+
+def start_run(
+    run_name: str | None = None,
+    *,
+    experiment: str | None = None,
+    tags: Mapping[str, Any] | None = None,
+    parent_run_id: str | None = None,
+) -> Run:
+    """Start a run and make it the active one; use it as a context manager.
+
+    A run started while another is active becomes its child.  An exception inside the
+    ``with`` block marks the run FAILED (and propagates); otherwise it ends FINISHED.
+
+    Parameters
+    ----------
+    run_name : str, optional
+        Defaults to a memorable ``adjective-animal`` name.
+    experiment : str, optional
+        Defaults to the one chosen by `set_experiment`, else "Default".
+    tags : mapping, optional
+        Tags to set at once.
+    parent_run_id : str, optional
+        Defaults to the active run, if any.
+
+    Examples
+    --------
+    >>> import sktrack, tempfile
+    >>> _ = sktrack.set_store(tempfile.mkdtemp())
+    >>> with sktrack.start_run(run_name="baseline") as run:
+    ...     sktrack.log_param("alpha", 0.1)
+    ...     sktrack.log_metric("r2", 0.83)
+    >>> sktrack.get_run(run.run_id).metrics["r2"]
+    0.83
+    """
+    state = _state.get()
+    store = get_store()
+    if parent_run_id is None and state.runs:
+        parent_run_id = state.runs[-1].run_id
+    if parent_run_id is not None:
+        store.run_info(parent_run_id)
+    exp = store.ensure_experiment(experiment or _current_experiment_name())
+    env = _environment()
+    info = store.create_run(exp, run_name or generate_run_name(), parent_run_id, env)
+    env_tags = {k[4:]: v for k, v in env.items() if k.startswith("tag:")}
+    store.log(info.run_id, tags={**env_tags, **(tags or {})})
+    run = Run(info=info, tags={**env_tags, **(tags or {})}, store=store)
+    _state.set(replace(_state.get(), runs=(*_state.get().runs, run)))
+    return run
+
+
+def active_run() -> Run | None:
+    """The innermost active run, or None."""
+    runs = _state.get().runs
+    return runs[-1] if runs else None
+
+
+def _active_or_new() -> Run:
+    """The active run; like MLflow, logging with none active starts one (ended at exit)."""
+    run = active_run()
+    return run if run is not None else start_run()
+
+
+def end_run(status: RunStatus | str = RunStatus.FINISHED) -> None:
+    """End the active run with ``status`` (FINISHED, FAILED or KILLED)."""
+    run = active_run()
+    if run is None:
+        raise RunStateError("end_run() was called with no active run; start one with start_run()")
+    _end(run, _status(status))
+
+
+def _status(status: RunStatus | str) -> RunStatus:
+    try:
+        return RunStatus(str(status).upper())
+    except ValueError:
+        allowed = ", ".join(s.value for s in RunStatus)
+        raise InvalidArgumentError(f"run status {status!r} is not one of {allowed}") from None
+
+
+def _end(run: Run, status: RunStatus) -> None:
+    runs = _state.get().runs
+    if run in runs:
+        # ending a run also ends the children still open above it
+        index = runs.index(run)
+        for child in reversed(runs[index + 1 :]):
+            child.store.set_status(child.run_id, status)
+        _state.set(replace(_state.get(), runs=runs[:index]))
+    run.store.set_status(run.run_id, status)
+
+
+@atexit.register
+def _end_open_runs() -> None:
+    for run in reversed(_state.get().runs):
+        run.store.set_status(run.run_id, RunStatus.FINISHED)
+    _state.set(replace(_state.get(), runs=()))
+
+
+# -- logging verbs ------------------------------------------------------------------------
+
+
+def log_param(key: str, value: Any) -> None:
+    """Log a param of the active run.  Its Python type is kept (bool, int, float, str, None;
+    anything else as its repr).  Logging it again with another value raises
+    `ParamConflictError`.
+
+    Examples
+    --------
+    >>> import sktrack, tempfile
+    >>> _ = sktrack.set_store(tempfile.mkdtemp())
+    >>> with sktrack.start_run() as run:
+    ...     sktrack.log_param("max_depth", 5)
+    >>> sktrack.get_run(run.run_id).params["max_depth"]
+    5
+    """
+    _active_or_new().log_param(key, value)
+
+
+def log_params(params: Mapping[str, Any]) -> None:
+    """Log several params of the active run in one write."""
+    _active_or_new().log_params(params)
+
+
+def log_metric(key: str, value: float, step: int | None = None) -> None:
+    """Log a metric value of the active run; each call adds to its history (step, timestamp).
+
+    NaN and infinite values are stored as they are (as MLflow does); non-numbers raise
+    `InvalidArgumentError`.  Once the call returns, a crash of the process loses nothing.
+    """
+    _active_or_new().log_metric(key, value, step)
+
+
+def log_metrics(metrics: Mapping[str, float], step: int | None = None) -> None:
+    """Log several metric values of the active run in one write."""
+    _active_or_new().log_metrics(metrics, step)
+
+
+def set_tag(key: str, value: Any) -> None:
+    """Set a tag (text) of the active run; setting it again replaces the value."""
+    _active_or_new().set_tag(key, value)
+
+
+def set_tags(tags: Mapping[str, Any]) -> None:
+    """Set several tags of the active run in one write."""
+    _active_or_new().set_tags(tags)
+
+
+def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None = None) -> str:
+    """Copy a local file (or a folder, recursively) into the active run's artifacts.
+
+    Returns the artifact's path within the run.
+    """
+    run = _active_or_new()
+    return _log_artifact(run.store, run.run_id, local_path, artifact_path)
+
+
+def _log_artifact(
+    store: Store, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None
+) -> str:
+    source = Path(local_path)
+    if not source.exists():
+        raise InvalidArgumentError(
+            f"log_artifact: {str(source)!r} does not exist; pass a file or folder"
+        )
+    prefix = f"{artifact_path.strip('/')}/" if artifact_path else ""
+    if source.is_file():
+        store.write_artifact(run_id, prefix + source.name, source.read_bytes())
+        return prefix + source.name
+    for file in sorted(p for p in source.rglob("*") if p.is_file()):
+        rel = file.relative_to(source).as_posix()
+        store.write_artifact(run_id, f"{prefix}{source.name}/{rel}", file.read_bytes())
+    return prefix + source.name
+
+
+def log_table(data: pd.DataFrame, name: str) -> str:
+    """Store a DataFrame as a Parquet artifact of the active run; read it back with
+    `load_table`.  ``name`` gets a ``.parquet`` suffix if it has none."""
+    run = _active_or_new()
+    return _log_table(run.store, run.run_id, data, name)
+
+
+def _log_table(store: Store, run_id: str, data: Any, name: str) -> str:
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        raise InvalidArgumentError(
+            f"log_table needs a pandas DataFrame, got {type(data).__name__}; wrap it with pd.DataFrame(...)"
+        )
+    path = name if name.endswith(".parquet") else f"{name}.parquet"
+    buffer = io.BytesIO()
+    data.to_parquet(buffer, index=False)
+    store.write_artifact(run_id, path, buffer.getvalue())
+    return path
+
+
+def load_table(run_id: str, name: str) -> pd.DataFrame:
+    """Read back a table logged with `log_table` (or any Parquet artifact)."""
+    import pandas as pd
+
+    path = name if name.endswith(".parquet") else f"{name}.parquet"
+    return pd.read_parquet(io.BytesIO(get_store().read_artifact(run_id, path)))
+
+
+def log_figure(figure: Any, name: str) -> str:
+    """Store a figure (matplotlib ``Figure``, or anything with ``savefig`` or
+    ``write_image``) as an image artifact; the suffix of ``name`` picks the format (.png default)."""
+    run = _active_or_new()
+    return _log_figure(run.store, run.run_id, figure, name)
+
+
+def _log_figure(store: Store, run_id: str, figure: Any, name: str) -> str:
+    path = name if Path(name).suffix else f"{name}.png"
+    buffer = io.BytesIO()
+    fmt = Path(path).suffix.lstrip(".")
+    if hasattr(figure, "savefig"):
+        figure.savefig(buffer, format=fmt)
+    elif hasattr(figure, "write_image"):
+        figure.write_image(buffer, format=fmt)
+    else:
+        raise InvalidArgumentError(
+            f"log_figure cannot save a {type(figure).__name__}; pass a matplotlib Figure "
+            "(or an object with savefig/write_image), or save it yourself and use log_artifact"
+        )
+    store.write_artifact(run_id, path, buffer.getvalue())
+    return path
+
+
+def list_artifacts(run_id: str, path: str = "") -> list[str]:
+    """The artifact paths of a run (recursively, relative to the run's artifact folder)."""
+    return get_store().list_artifacts(run_id, path)
+
+
+def read_artifact(run_id: str, path: str) -> bytes:
+    """The bytes of one artifact of a run."""
+    return get_store().read_artifact(run_id, path)
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def get_run(run_id: str) -> Run:
+    """A snapshot of run ``run_id``: ``.info``, ``.params``, ``.metrics`` (latest), ``.tags``.
+
+    Raises `RunNotFoundError` if the store has no such run.
+    """
+    return get_store().get_run(run_id)
+
+
+def get_metric_history(run_id: str, key: str) -> pd.DataFrame:
+    """Every logged value of metric ``key`` of a run: columns key, value, step, timestamp."""
+    import pandas as pd
+
+    history = get_store().metric_history(run_id, key)
+    return pd.DataFrame(
+        {
+            "key": [m.key for m in history],
+            "value": pd.Series([m.value for m in history], dtype="float64"),
+            "step": pd.Series([m.step for m in history], dtype="int64"),
+            "timestamp": pd.Series([m.timestamp for m in history], dtype="int64"),
+        }
+    )
+
+
+def search_runs(
+    experiment_names: Sequence[str] | str | None = None,
+    filter_string: str = "",
+    order_by: Sequence[str] | None = None,
+    max_results: int | None = None,
+) -> pd.DataFrame:
+    """Runs as a DataFrame, filtered with MLflow's grammar (plus OR and parentheses).
+
+    Parameters
+    ----------
+    experiment_names : list of str, optional
+        Defaults to the current experiment, as in MLflow; ``"*"`` means every experiment.
+    filter_string : str
+        E.g. ``"metrics.r2 > 0.5 and params.alpha = 0.1"``; see docs/search.md.
+    order_by : list of str, optional
+        E.g. ``["metrics.r2 DESC", "attributes.start_time"]``; default newest first.
+    max_results : int, optional
+        At most this many rows.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``run_id, run_name, experiment, status, start_time, end_time,
+        parent_run_id``, then ``params.<k>``, ``metrics.<k>``, ``tags.<k>``.
+
+    Examples
+    --------
+    >>> import sktrack, tempfile
+    >>> _ = sktrack.set_store(tempfile.mkdtemp())
+    >>> for alpha in (0.1, 1.0):
+    ...     with sktrack.start_run():
+    ...         sktrack.log_param("alpha", alpha)
+    ...         sktrack.log_metric("r2", 1 - alpha / 2)
+    >>> sktrack.search_runs(filter_string="params.alpha < 0.5")["metrics.r2"].tolist()
+    [0.95]
+    """
+    from ._runs_frame import search
+
+    if experiment_names is None:
+        names: list[str] | None = [_current_experiment_name()]
+    elif experiment_names == "*" or list(experiment_names) == ["*"]:
+        names = None
+    elif isinstance(experiment_names, str):
+        names = [experiment_names]
+    else:
+        names = list(experiment_names)
+    return search(get_store(), names, filter_string, order_by, max_results)
+
+
+def compact() -> dict[str, int]:
+    """Fold the store's small files into sorted Parquet files now (`sktrack compact`)."""
+    return get_store().compact()
