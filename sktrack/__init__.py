@@ -117,39 +117,43 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from . import registry
-    from ._autolog import autolog
-    from ._callback import TrackingCallback
-    from ._estimator import TrackedEstimator
-    from ._models import ModelInfo, load_model, log_model
-    from ._records import Experiment, Metric, ModelVersion, Run, RunInfo, RunStatus
-    from ._search import (
-        TrackedGridSearchCV,
-        TrackedHalvingGridSearchCV,
-        TrackedHalvingRandomSearchCV,
-        TrackedRandomizedSearchCV,
-    )
-    from ._signature import Signature, infer_signature
-    from ._staged import StagedModel
-    from ._tracking import (
-        active_run,
-        compact,
-        end_run,
-        get_metric_history,
-        get_run,
-        get_store,
-        list_experiments,
-        log_artifact,
-        log_figure,
-        log_metric,
-        log_metrics,
-        log_param,
-        log_params,
-        log_table,
-        search_runs,
-        set_experiment,
-        set_store,
-        set_tag,
-        set_tags,
-        start_run,
-    )
+    from . import registry as registry
+    from ._autolog import autolog as autolog
+    from ._callback import TrackingCallback as TrackingCallback
+    from ._estimator import TrackedEstimator as TrackedEstimator
+    from ._models import ModelInfo as ModelInfo
+    from ._models import load_model as load_model
+    from ._models import log_model as log_model
+    from ._records import Experiment as Experiment
+    from ._records import Metric as Metric
+    from ._records import ModelVersion as ModelVersion
+    from ._records import Run as Run
+    from ._records import RunInfo as RunInfo
+    from ._records import RunStatus as RunStatus
+    from ._search import TrackedGridSearchCV as TrackedGridSearchCV
+    from ._search import TrackedHalvingGridSearchCV as TrackedHalvingGridSearchCV
+    from ._search import TrackedHalvingRandomSearchCV as TrackedHalvingRandomSearchCV
+    from ._search import TrackedRandomizedSearchCV as TrackedRandomizedSearchCV
+    from ._signature import Signature as Signature
+    from ._signature import infer_signature as infer_signature
+    from ._staged import StagedModel as StagedModel
+    from ._tracking import active_run as active_run
+    from ._tracking import compact as compact
+    from ._tracking import end_run as end_run
+    from ._tracking import get_metric_history as get_metric_history
+    from ._tracking import get_run as get_run
+    from ._tracking import get_store as get_store
+    from ._tracking import list_experiments as list_experiments
+    from ._tracking import log_artifact as log_artifact
+    from ._tracking import log_figure as log_figure
+    from ._tracking import log_metric as log_metric
+    from ._tracking import log_metrics as log_metrics
+    from ._tracking import log_param as log_param
+    from ._tracking import log_params as log_params
+    from ._tracking import log_table as log_table
+    from ._tracking import search_runs as search_runs
+    from ._tracking import set_experiment as set_experiment
+    from ._tracking import set_store as set_store
+    from ._tracking import set_tag as set_tag
+    from ._tracking import set_tags as set_tags
+    from ._tracking import start_run as start_run

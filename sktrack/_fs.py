@@ -8,6 +8,7 @@ operation that only a local disk has; it backs the write-ahead log of open runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import time
@@ -146,10 +147,8 @@ class LocalFileSystem:
         return self._abs(path).exists()
 
     def delete(self, path: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             self._abs(path).unlink()
-        except FileNotFoundError:
-            pass
 
     def local_path(self, path: str) -> str | None:
         return str(self._abs(path))

@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 
-class RunStatus(str, enum.Enum):
+class RunStatus(enum.StrEnum):
     """The life of a run.  A run whose process died stays RUNNING; `sktrack doctor` names it."""
 
     RUNNING = "RUNNING"
@@ -35,7 +35,7 @@ class RunStatus(str, enum.Enum):
         return self.value
 
 
-class Stage(str, enum.Enum):
+class Stage(enum.StrEnum):
     """Registry stages of a model version (``None`` is spelled ``NONE``)."""
 
     NONE = "None"

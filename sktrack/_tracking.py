@@ -67,7 +67,11 @@ class _State:
     runs: tuple[Run, ...] = ()
 
 
-_state: contextvars.ContextVar[_State] = contextvars.ContextVar("sktrack_state", default=_State())
+_DEFAULT_STATE = _State()
+_state: contextvars.ContextVar[_State] = contextvars.ContextVar(
+    "sktrack_state",
+    default=_DEFAULT_STATE,
+)
 
 
 # -- store and experiments -------------------------------------------------------------
