@@ -87,33 +87,40 @@ def compact(fs: FileSystem, *, full: bool = False) -> dict[str, int]:
 def _compact_locked(fs: FileSystem, full: bool) -> dict[str, int]:
     reader = Reader(fs)
     segments, parquet = reader.listing()
-    parsed = [(f, reader._load_segment(f)) for f in segments]
-    closed = [(f, seg) for f, seg in parsed if seg.closed]
-    published: list[str] = []
-    inputs: set[str] = set()
+    closed = [(f, seg) for f, seg in ((f, reader._load_segment(f)) for f in segments) if seg.closed]
+    published = 0
+    doomed: set[str] = set()  # files whose rows a live file now holds
+    covered: dict[str, set[str]] = {}  # per table: segments whose rows a live file holds
     for table in TABLES:
         files = [(f, reader._load_parquet(f)) for f in parquet[table]]
         superseded = {s for _, pf in files for s in pf.supersedes}
+        doomed.update(f.path for f, _ in files if f.path in superseded)
         live = [(f, pf) for f, pf in files if f.path not in superseded and pf.data is not None]
-        merge_parquet = full or len(live) >= _PARQUET_MERGE_AT
-        chosen = live if merge_parquet else []
-        seg_rows = [r for f, seg in closed if f.path not in superseded for r in seg.rows[table]]
+        chosen = live if full or len(live) >= _PARQUET_MERGE_AT else []
+        fresh = [(f, seg) for f, seg in closed if f.path not in superseded]
+        covered[table] = superseded
+        seg_rows = [r for _, seg in fresh for r in seg.rows[table]]
         if not seg_rows and len(chosen) <= 1:
             continue
-        sources = [f.path for f, _ in chosen] + [f.path for f, _ in closed]
+        sources = [f.path for f, _ in chosen] + [f.path for f, _ in fresh]
         # what the merged files superseded, if still there, is superseded again
         sources += sorted(
             {s for _, pf in chosen for s in pf.supersedes} & _existing(fs, table, parquet)
         )
         data = _merged(table, [pf.data for _, pf in chosen], seg_rows)
-        name = f"{table_dir(table)}/{unique_name('c-', '.parquet')}"
-        _write_parquet(fs, name, table, data, sources)
-        published.append(name)
-        inputs.update(sources)
-        inputs.update(f.path for f, pf in files if f.path in superseded)
-    for path in sorted(inputs):
+        _write_parquet(
+            fs, f"{table_dir(table)}/{unique_name('c-', '.parquet')}", table, data, sources
+        )
+        published += 1
+        doomed.update(f.path for f, _ in chosen)
+        covered[table] = covered[table] | set(sources)
+    # a segment goes only once every table that it has rows for holds them elsewhere
+    doomed.update(
+        f.path for f, seg in closed if all(f.path in covered[t] or not seg.rows[t] for t in TABLES)
+    )
+    for path in sorted(doomed):
         fs.delete(path)
-    return {"published": len(published), "deleted": len(inputs), "segments": len(closed)}
+    return {"published": published, "deleted": len(doomed), "segments": len(closed)}
 
 
 def _existing(fs: FileSystem, table: str, parquet: dict) -> set[str]:
