@@ -15,6 +15,7 @@ documented for users in ``docs/search.md``.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 Entity = Literal["metrics", "params", "tags", "attributes"]
-Value = str | float | tuple[str, ...] | tuple[float, ...] | None
+Value = str | float | tuple[str | float, ...] | None
 
 _ENTITIES: dict[str, Entity] = {
     "metric": "metrics",
@@ -60,7 +61,8 @@ _STRING_ATTRIBUTES = frozenset(
 )
 _NUMERIC_ATTRIBUTES = frozenset({"start_time", "end_time"})
 _ATTRIBUTE_ALIASES = {"created": "start_time"}  # MLflow's alias, kept for its users
-_ATTRIBUTES_TEXT = ", ".join(sorted(_STRING_ATTRIBUTES | _NUMERIC_ATTRIBUTES))
+_ALL_ATTRIBUTES = _STRING_ATTRIBUTES | _NUMERIC_ATTRIBUTES
+_ATTRIBUTES_TEXT = ", ".join(sorted(_ALL_ATTRIBUTES))
 
 _ORDERING = frozenset({"<", "<=", ">", ">="})
 _LIKES = frozenset({"LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE"})
@@ -197,6 +199,13 @@ def _tokenize(text: str) -> list[_Token]:
     return tokens
 
 
+def _check_encodable(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:  # a lone surrogate: Arrow strings must be UTF-8
+        raise FilterSyntaxError(text, error.start, "not valid Unicode text") from None
+
+
 def _bad_character(char: str) -> str:
     if char == "`":
         return "unterminated quoted key: no closing `"
@@ -222,6 +231,7 @@ class _Parser:
     """A recursive-descent parser over the token list; AND binds tighter than OR."""
 
     def __init__(self, text: str) -> None:
+        _check_encodable(text)
         self.text, self.tokens, self.index, self.depth = text, _tokenize(text), 0, 0
 
     def peek(self) -> _Token:
@@ -283,8 +293,14 @@ class _Parser:
             got = f"got {token.text!r}" if token.text else "got the end of the filter"
             raise self.fail(token.pos, f"expected a key such as metrics.r2, {got}")
         prefix, dot, key = token.text.partition(".")
-        if not dot:
-            return "attributes", self.attribute(token.text, token.pos)
+        if not dot:  # a bare name is an attribute, as in MLflow
+            if _ATTRIBUTE_ALIASES.get(prefix.lower(), prefix.lower()) not in _ALL_ATTRIBUTES:
+                raise self.fail(
+                    token.pos,
+                    f"unknown key {prefix!r}: prefix it with metrics., params., tags. "
+                    "or attributes.",
+                )
+            return "attributes", self.attribute(prefix, token.pos)
         entity = _ENTITIES.get(prefix.lower())
         if entity is None:
             raise self.fail(
@@ -292,12 +308,12 @@ class _Parser:
                 f"unknown entity {prefix!r}; use metrics., params., tags. or attributes.",
             )
         if not key:
-            key = self.quoted_key(token)
+            key = self.quoted_key(token, entity)
         elif entity == "attributes":
             key = self.attribute(key, token.pos + len(prefix) + 1)
         return entity, key
 
-    def quoted_key(self, entity_token: _Token) -> str:
+    def quoted_key(self, entity_token: _Token, entity: Entity) -> str:
         token = self.peek()
         quoted = token.kind == "backtick" or (token.kind == "string" and token.text[0] == '"')
         if not quoted or token.pos != entity_token.end:
@@ -305,13 +321,13 @@ class _Parser:
         self.advance()
         if not token.value:
             raise self.fail(token.pos, "empty key")
-        if _ENTITIES[entity_token.text[:-1].lower()] == "attributes":
+        if entity == "attributes":
             return self.attribute(str(token.value), token.pos)
         return str(token.value)
 
     def attribute(self, name: str, pos: int) -> str:
         name = _ATTRIBUTE_ALIASES.get(name.lower(), name.lower())
-        if name not in _STRING_ATTRIBUTES and name not in _NUMERIC_ATTRIBUTES:
+        if name not in _ALL_ATTRIBUTES:
             raise self.fail(pos, _NO_ATTRIBUTE.format(name))
         return name
 
@@ -353,8 +369,7 @@ class _Parser:
         literals = self.parse_list() if op in _LISTS else [self.parse_literal()]
         _check_literals(self, entity, key, op, op_token, literals)
         values = tuple(literal.value for literal in literals)
-        value: Value = values if op in _LISTS else values[0]  # type: ignore[assignment]
-        return Comparison(entity, key, op, value)
+        return Comparison(entity, key, op, values if op in _LISTS else values[0])
 
     def parse_literal(self) -> _Token:
         token = self.advance()
@@ -549,13 +564,33 @@ def _predicate(node: Comparison, values: pa.Array) -> pa.Array:
         found = pc.is_in(values, value_set=choices)
         return found if op == "IN" else pc.invert(found)
     if op in _LIKES:
-        # No escape character in the grammar: a backslash in the pattern is literal text.
-        pattern = str(value).replace("\\", "\\\\")
-        found = pc.match_like(values, pattern, ignore_case=op.endswith("ILIKE"))
+        regex = _like_regex(str(value))
+        found = pc.match_substring_regex(values, regex, ignore_case=op.endswith("ILIKE"))
         return pc.invert(found) if op.startswith("NOT") else found
     scalar = pa.scalar(value, pa.float64() if _numeric(value) else pa.string())
     return _COMPARE[op](values, scalar)
 
+
+def _like_regex(pattern: str) -> str:
+    """An anchored RE2 regex for a LIKE pattern: % is any text, _ one character, no escapes.
+
+    pyarrow's own ``match_like`` mishandles escaped backslashes on some of its fast paths
+    (``%\\`` never matches), so the translation is done here.
+    """
+    parts = [
+        ".*"
+        if char == "%"
+        else "."
+        if char == "_"
+        else "\\" + char
+        if char in _RE_SPECIAL
+        else char
+        for char in pattern
+    ]
+    return "(?s)^" + "".join(parts) + "$"
+
+
+_RE_SPECIAL = frozenset(string.punctuation) - {"%", "_"}
 
 _COMPARE = {
     "=": pc.equal,
