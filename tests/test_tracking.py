@@ -223,7 +223,7 @@ def test_non_numeric_metrics_raise(store, value) -> None:  # type: ignore[no-unt
 def test_step_must_be_whole(store) -> None:  # type: ignore[no-untyped-def]
     with (
         sktrack.start_run(),
-        pytest.raises(InvalidArgumentError, match="step 1.5 must be a whole number"),
+        pytest.raises(InvalidArgumentError, match=r"step 1\.5 must be a whole number"),
     ):
         sktrack.log_metric("m", 1.0, step=1.5)
 
