@@ -577,20 +577,10 @@ def _like_regex(pattern: str) -> str:
     pyarrow's own ``match_like`` mishandles escaped backslashes on some of its fast paths
     (``%\\`` never matches), so the translation is done here.
     """
-    parts = [
-        ".*"
-        if char == "%"
-        else "."
-        if char == "_"
-        else "\\" + char
-        if char in _RE_SPECIAL
-        else char
-        for char in pattern
-    ]
-    return "(?s)^" + "".join(parts) + "$"
+    return "(?s)^" + "".join(_LIKE_TO_RE2.get(char, char) for char in pattern) + "$"
 
 
-_RE_SPECIAL = frozenset(string.punctuation) - {"%", "_"}
+_LIKE_TO_RE2 = {"%": ".*", "_": "."} | {c: "\\" + c for c in string.punctuation if c not in "%_"}
 
 _COMPARE = {
     "=": pc.equal,

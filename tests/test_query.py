@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -416,6 +417,15 @@ def test_literals_and_keys() -> None:
     assert parse_filter("tags.x not ilike 'a'") == Comparison("tags", "x", "NOT ILIKE", "a")
 
 
+def test_every_example_in_the_docs_parses_and_evaluates() -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "search.md").read_text(encoding="utf-8")
+    section = doc[doc.index("### Examples") : doc.index("## order_by")]
+    examples = re.findall(r"^\| (``?)(.+?)\1 \|", section, flags=re.MULTILINE)
+    assert len(examples) >= 8
+    for _, text in examples:
+        evaluate_filter(parse_filter(text.strip()), tables())
+
+
 # ----------------------------------------------------------------------------------------------
 # Errors
 
@@ -587,6 +597,15 @@ def test_params_sort_numerically_only_when_every_value_is_a_number() -> None:
     assert ordered(["params.alpha DESC"], numeric_rows) == pandas_order(
         subset, ["params_num.alpha"], [False]
     )
+
+
+def test_filter_then_sort_as_search_runs_does() -> None:
+    mask = evaluate_filter(parse_filter("params.solver IN ('saga', 'lbfgs')"), tables())
+    order = sort_indices(parse_order_by(["metrics.r2 DESC"]), tables(), pc.indices_nonzero(mask))
+    d = frame()
+    chosen = d[d["params.solver"].isin(["saga", "lbfgs"])]
+    expected = pandas_order(chosen, ["metrics.r2"], [False])
+    assert tables().runs.column("run_id").take(order).to_pylist() == expected
 
 
 def test_sort_of_nothing_and_of_no_keys() -> None:
