@@ -504,8 +504,13 @@ def evaluate_filter(node: Node | None, tables: RunTables) -> pa.Array:
 
     Examples
     --------
-    >>> mask = evaluate_filter(parse_filter("attributes.status = 'FINISHED'"), tables)
-    >>> matching = tables.runs.filter(mask)
+    >>> import pyarrow as pa
+    >>> runs = pa.table({"run_id": ["a", "b", "c"], "status": ["FINISHED", "FAILED", "FINISHED"]})
+    >>> metrics = pa.table({"run_id": ["a", "c"], "key": ["r2", "r2"], "value": [0.4, 0.9]})
+    >>> nothing = metrics.slice(0, 0)
+    >>> tables = RunTables(runs, params=nothing, metrics=metrics, tags=nothing)
+    >>> evaluate_filter(parse_filter("metrics.r2 > 0.5 or status = 'FAILED'"), tables).to_pylist()
+    [False, True, True]
     """
     run_ids = _plain(tables.runs.column("run_id"))
     if node is None:
@@ -537,13 +542,15 @@ def _compare(node: Comparison, tables: RunTables, run_ids: pa.Array, kleene: boo
     column = "value_num" if node.entity == "params" and _numeric(node.value) else "value"
     selected = pc.and_(pc.equal(long.column("key"), node.key), pc.is_valid(long.column(column)))
     rows = long.select(["run_id", column]).filter(selected)
-    if node.op in _NULLS or kleene:
+    if node.op in _NULLS:
         present = pc.is_in(run_ids, value_set=_plain(rows.column("run_id")))
-        if node.op in _NULLS:
-            return present if node.op == "IS NOT NULL" else pc.invert(present)
+        return present if node.op == "IS NOT NULL" else pc.invert(present)
     hits = rows.column("run_id").filter(_predicate(node, _plain(rows.column(column))))
     matched = pc.is_in(run_ids, value_set=_plain(hits))
-    return pc.if_else(present, matched, _UNKNOWN) if kleene else matched
+    if not kleene:
+        return matched
+    present = pc.is_in(run_ids, value_set=_plain(rows.column("run_id")))
+    return pc.if_else(present, matched, _UNKNOWN)
 
 
 def _compare_attribute(node: Comparison, runs: pa.Table) -> pa.Array:
@@ -684,7 +691,13 @@ def sort_indices(keys: list[OrderKey], tables: RunTables, indices: pa.Array) -> 
 
     Examples
     --------
-    >>> order = sort_indices(parse_order_by(["metrics.r2 DESC"]), tables, pa.array([0, 1, 2]))
+    >>> import pyarrow as pa
+    >>> runs = pa.table({"run_id": ["a", "b", "c"]})
+    >>> metrics = pa.table({"run_id": ["a", "c"], "key": ["r2", "r2"], "value": [0.4, 0.9]})
+    >>> tables = RunTables(runs, params=metrics, metrics=metrics, tags=metrics)
+    >>> keys = parse_order_by(["metrics.r2 DESC"])
+    >>> sort_indices(keys, tables, pa.array([0, 1, 2])).to_pylist()  # b has no r2: last
+    [2, 0, 1]
     """
     indices = _plain(indices)
     if not keys or len(indices) == 0:
@@ -704,6 +717,13 @@ def sort_indices(keys: list[OrderKey], tables: RunTables, indices: pa.Array) -> 
     return indices.take(order)
 
 
+_SORT_COLUMNS = {
+    "params": ["run_id", "value", "value_type", "value_num"],
+    "metrics": ["run_id", "value"],
+    "tags": ["run_id", "value"],
+}
+
+
 def _sort_values(
     key: OrderKey, tables: RunTables, run_ids: pa.Array, indices: pa.Array
 ) -> pa.Array:
@@ -712,7 +732,7 @@ def _sort_values(
         values = _plain(tables.runs.column(key.key)).take(indices)
         return _as_float(values) if key.key in _NUMERIC_ATTRIBUTES else values
     long = getattr(tables, key.entity)
-    rows = long.filter(pc.equal(long.column("key"), key.key))
+    rows = long.select(_SORT_COLUMNS[key.entity]).filter(pc.equal(long["key"], key.key))
     # For each selected run, the row of the long table that holds its value (null if none).
     where = pc.index_in(run_ids.take(indices), value_set=_plain(rows.column("run_id")))
     if key.entity == "metrics":

@@ -6,6 +6,7 @@ by hand per case on a wide DataFrame, so the reference never shares code with th
 
 from __future__ import annotations
 
+import doctest
 import functools
 import re
 from collections.abc import Callable
@@ -19,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sktrack._query
 from sktrack._query import (
     And,
     Comparison,
@@ -358,6 +360,11 @@ def test_cases_are_many_and_discriminating() -> None:
     assert sum(0 < count < N_RUNS for count in counts) >= len(CASES) - 4
 
 
+def test_docstring_examples_run() -> None:
+    results = doctest.testmod(sktrack._query, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert results.attempted >= 8 and results.failed == 0
+
+
 def test_empty_filter_selects_every_run() -> None:
     for text in ("", "   \n\t", None):
         assert parse_filter(text) is None
@@ -654,7 +661,7 @@ def test_order_by_item_that_is_not_text() -> None:
 # ----------------------------------------------------------------------------------------------
 # Fuzzing: whatever the input, a FilterSyntaxError or a filter that evaluates.
 
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOKENS = [
     *["metrics.r2", "params.alpha", "params.solver", "tags.note", "attributes.status"],
     *["attributes.end_time", "metrics.`Neg. RMSE`", 'params."n jobs"', "run_name", "x.y"],
@@ -711,6 +718,20 @@ def mutated_filters(draw: st.DrawFn) -> str:
 @FUZZ
 @given(mutated_filters())
 def test_fuzz_mutated_valid_filters(text: str) -> None:
+    check_parses_or_raises(text)
+
+
+@pytest.mark.slow
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.text(),
+        st.lists(st.sampled_from(TOKENS), max_size=16).map(" ".join),
+        st.lists(st.sampled_from(TOKENS), max_size=16).map("".join),
+        mutated_filters(),
+    )
+)
+def test_fuzz_deep(text: str) -> None:
     check_parses_or_raises(text)
 
 
