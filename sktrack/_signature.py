@@ -303,7 +303,10 @@ def _infer_spec(data: Any) -> Spec:
         return TableSpec((_infer_column(data.name, data),), series=True)
     if sparse.issparse(data):
         return TensorSpec(str(data.dtype), (-1, *data.shape[1:]), format=data.format)
-    array = np.asarray(data)
+    try:
+        array = np.asarray(data)
+    except ValueError:  # ragged nested lists (token lists for a custom vectorizer)
+        array = np.array(data, dtype=object)
     if array.ndim == 0:
         raise InvalidArgumentError(
             f"cannot record a signature for a scalar ({array!r}): pass a batch of samples"
@@ -619,8 +622,8 @@ def _from_dict_v1(data: dict[str, Any]) -> Signature:
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InvalidArgumentError(
-            f"malformed signature (version 1): {exc!r} in {data!r}. It should be the output "
-            "of Signature.to_dict(); infer a new one with infer_signature()."
+            f"malformed signature (version 1): {exc!r}. It should be the output of "
+            "Signature.to_dict(); infer a new one with infer_signature()."
         ) from exc
 
 
@@ -668,4 +671,5 @@ def _describe(X: Any) -> str:
         return f"a sparse {X.format} matrix of shape {X.shape}"
     if isinstance(X, np.ndarray):
         return f"a numpy array of shape {X.shape}"
-    return f"a {type(X).__name__}"
+    library = type(X).__module__.partition(".")[0]
+    return f"a {type(X).__name__}" if library == "builtins" else f"a {library} {type(X).__name__}"
