@@ -220,10 +220,9 @@ def start_run(
         store.run_info(parent_run_id)
     exp = store.ensure_experiment(experiment or _current_experiment_name())
     env = _environment()
-    info = store.create_run(exp, run_name or generate_run_name(), parent_run_id, env)
-    env_tags = {k[4:]: v for k, v in env.items() if k.startswith("tag:")}
-    store.log(info.run_id, tags={**env_tags, **(tags or {})})
-    run = Run(info=info, tags={**env_tags, **(tags or {})}, store=store)
+    all_tags = {**{k[4:]: v for k, v in env.items() if k.startswith("tag:")}, **(tags or {})}
+    info = store.create_run(exp, run_name or generate_run_name(), parent_run_id, env, all_tags)
+    run = Run(info=info, tags=all_tags, store=store)
     _state.set(replace(_state.get(), runs=(*_state.get().runs, run)))
     return run
 

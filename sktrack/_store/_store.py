@@ -126,8 +126,9 @@ class Store:
         run_name: str,
         parent_run_id: str | None,
         env: Mapping[str, Any],
+        tags: Mapping[str, Any] | None = None,
     ) -> RunInfo:
-        """Start a RUNNING run; its first record is on disk when this returns."""
+        """Start a RUNNING run with ``tags``; its first records are on disk when this returns."""
         info = RunInfo(
             run_id=uuid.uuid4().hex,
             run_name=run_name,
@@ -143,7 +144,11 @@ class Store:
         )
         self._infos[info.run_id] = info
         self._params[info.run_id] = {}
-        self._writer(info.run_id).write([_run_record(info)])
+        now = _now_ms()
+        records = [_run_record(info)]
+        for key, value in (tags or {}).items():
+            records.append(["t", validate_key("tag", key), tag_value(key, value), now])
+        self._writer(info.run_id).write(records)
         return info
 
     def set_status(self, run_id: str, status: RunStatus) -> RunInfo:
@@ -215,7 +220,7 @@ class Store:
         if self._closed_since_check < 32:
             return
         self._closed_since_check = 0
-        if len(self.fs.list(SEGMENT_DIR, ".jsonl")) < AUTO_COMPACT_SEGMENTS:
+        if self.fs.count(SEGMENT_DIR, ".jsonl") < AUTO_COMPACT_SEGMENTS:
             return
         with self._lock:
             if self._compactor is not None and self._compactor.is_alive():
