@@ -50,7 +50,6 @@ class SegmentWriter:
         self._path: str | None = None
         self._fd: int | None = None
         self._pid = os.getpid()
-        self._local = fs.local_path(SEGMENT_DIR) is not None and hasattr(fs, "append")
 
     def _open(self) -> None:
         self._pid = os.getpid()
