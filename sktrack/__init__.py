@@ -54,6 +54,9 @@ _LAZY: dict[str, str] = {
     "get_run": "_tracking",
     "get_metric_history": "_tracking",
     "search_runs": "_tracking",
+    "list_artifacts": "_tracking",
+    "read_artifact": "_tracking",
+    "load_table": "_tracking",
     # records
     "Experiment": "_records",
     "Metric": "_records",
@@ -143,7 +146,9 @@ if TYPE_CHECKING:
     from ._tracking import get_metric_history as get_metric_history
     from ._tracking import get_run as get_run
     from ._tracking import get_store as get_store
+    from ._tracking import list_artifacts as list_artifacts
     from ._tracking import list_experiments as list_experiments
+    from ._tracking import load_table as load_table
     from ._tracking import log_artifact as log_artifact
     from ._tracking import log_figure as log_figure
     from ._tracking import log_metric as log_metric
@@ -151,6 +156,7 @@ if TYPE_CHECKING:
     from ._tracking import log_param as log_param
     from ._tracking import log_params as log_params
     from ._tracking import log_table as log_table
+    from ._tracking import read_artifact as read_artifact
     from ._tracking import search_runs as search_runs
     from ._tracking import set_experiment as set_experiment
     from ._tracking import set_store as set_store
