@@ -21,7 +21,15 @@ from .exceptions import InvalidArgumentError, StoreError
 if TYPE_CHECKING:
     import pyarrow.fs
 
-__all__ = ["FileInfo", "FileSystem", "LocalFileSystem", "open_filesystem", "unique_name"]
+__all__ = [
+    "FileInfo",
+    "FileList",
+    "FileSystem",
+    "LocalFileSystem",
+    "Names",
+    "open_filesystem",
+    "unique_name",
+]
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,11 @@ class FileInfo:
     mtime_ns: int
 
 
+# aliases: inside the classes below, `list` is the method's name
+FileList = list[FileInfo]
+Names = list[str]
+
+
 class FileSystem(Protocol):
     """What the store needs from a file system; see the module docstring."""
 
@@ -42,8 +55,8 @@ class FileSystem(Protocol):
     def write_atomic(self, path: str, data: bytes) -> None: ...
     def create_exclusive(self, path: str, data: bytes) -> bool: ...
     def append(self, path: str, data: bytes) -> None: ...
-    def list(self, folder: str, suffix: str = "") -> list[FileInfo]: ...
-    def list_dirs(self, folder: str) -> list[str]: ...
+    def list(self, folder: str, suffix: str = "") -> FileList: ...
+    def list_dirs(self, folder: str) -> Names: ...
     def count(self, folder: str, suffix: str = "") -> int: ...
     def exists(self, path: str) -> bool: ...
     def delete(self, path: str) -> None: ...
@@ -118,7 +131,7 @@ class LocalFileSystem:
         finally:
             os.close(fd)
 
-    def list(self, folder: str, suffix: str = "") -> list[FileInfo]:
+    def list(self, folder: str, suffix: str = "") -> FileList:
         """Files directly in ``folder`` whose names end with ``suffix``, sorted by name."""
         base = self._abs(folder)
         out = []
@@ -146,7 +159,7 @@ class LocalFileSystem:
         except FileNotFoundError:
             return 0
 
-    def list_dirs(self, folder: str) -> list[str]:
+    def list_dirs(self, folder: str) -> Names:
         try:
             return sorted(e.name for e in os.scandir(self._abs(folder)) if e.is_dir())
         except FileNotFoundError:

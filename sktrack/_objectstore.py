@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from ._fs import FileInfo
+from ._fs import FileInfo, FileList, Names
 from .exceptions import InvalidArgumentError, StoreError
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ class ObjectStoreFileSystem:
         selector = pafs.FileSelector(self._key(folder), allow_not_found=True, recursive=False)
         return self._fs.get_file_info(selector)
 
-    def list(self, folder: str, suffix: str = "") -> list[FileInfo]:
+    def list(self, folder: str, suffix: str = "") -> FileList:
         import pyarrow.fs as pafs
 
         out = [
@@ -135,7 +135,7 @@ class ObjectStoreFileSystem:
     def count(self, folder: str, suffix: str = "") -> int:
         return len(self.list(folder, suffix))
 
-    def list_dirs(self, folder: str) -> list[str]:
+    def list_dirs(self, folder: str) -> Names:
         import pyarrow.fs as pafs
 
         return sorted(i.base_name for i in self._infos(folder) if i.type == pafs.FileType.Directory)

@@ -185,7 +185,7 @@ class Reader:
         rows = [r for f, seg in parsed if f.path not in superseded for r in seg.rows[table]]
         if rows:
             names = schema(table).names
-            columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+            columns = list(zip(*rows, strict=True))
             parts.append(
                 pa.table(
                     {

@@ -195,7 +195,7 @@ class Store:
 
     def _param_records(self, run_id: str, params: Mapping[str, Any], now: int) -> list[list[Any]]:
         logged = self._logged_params(run_id)
-        records = []
+        records: list[list[Any]] = []
         for key, value in params.items():
             validate_key("param", key)
             text, kind, num = encode_param(key, value)
