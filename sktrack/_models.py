@@ -1,0 +1,701 @@
+"""Model folders: save and load a fitted estimator safely, with hashes and trust.
+
+A model folder holds two files (see docs/models.md)::
+
+    model.skops   the estimator, saved with skops (never pickle)
+    model.json    format version, sha256 of model.skops, a canonical content hash, the
+                  signature, the Python/scikit-learn/numpy/skops versions, the types skops flags
+
+``model.json`` is written last: a folder without it is incomplete and is never loaded.  Loading
+checks the sha256, warns on other library versions, and lets skops construct only trusted types
+(`trusted_types`).  skops is imported only inside the functions that save or load.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import json
+import os
+import platform
+import re
+import struct
+import sys
+import time
+import warnings
+import zipfile
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ._records import ModelVersion
+from .exceptions import (
+    ArtifactNotFoundError,
+    InvalidArgumentError,
+    ModelIntegrityError,
+    StoreError,
+    UntrustedTypesError,
+    VersionMismatchWarning,
+)
+
+if TYPE_CHECKING:
+    from ._fs import FileSystem
+    from ._records import Run
+
+__all__ = [
+    "BUILTIN_TRUSTED_TYPES",
+    "FORMAT_VERSION",
+    "META_FILE",
+    "MODEL_FILE",
+    "ModelInfo",
+    "ModelMeta",
+    "describe_model_bytes",
+    "join",
+    "load_model",
+    "load_model_folder",
+    "log_model",
+    "read_model_meta",
+    "trusted_types",
+    "write_model_folder",
+]
+
+MODEL_FILE = "model.skops"
+META_FILE = "model.json"
+FORMAT_VERSION = 1
+TRUSTED_ENV = "SKTRACK_TRUSTED_TYPES"
+
+# Types skops flags but that run no code of their own when loaded or used; each entry says why.
+# The risk they share (where noted) is memory safety, not code execution: their index arrays
+# are used without bounds checks, so a *crafted* file could crash predict().  A logged model's
+# sha256 is checked before loading, so a file changed after it was logged never gets this far.
+BUILTIN_TRUSTED_TYPES: Mapping[str, str] = {
+    "sklearn.tree._tree.Tree": "node arrays of every decision tree, forest and gradient "
+    "boosting model; plain data (crafted node indices could crash predict)",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor": "node arrays of "
+    "HistGradientBoosting trees; plain data (crafted node indices could crash predict)",
+    "sklearn.neighbors._kd_tree.KDTree": "the KNN search index; arrays of points and indices",
+    "sklearn.neighbors._ball_tree.BallTree": "the KNN search index; arrays of points and indices",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64": "a distance formula with no state",
+    "sklearn.metrics._dist_metrics.ManhattanDistance64": "a distance formula with no state",
+    "sklearn.metrics._dist_metrics.ChebyshevDistance64": "a distance formula with no state",
+    "sklearn.metrics._dist_metrics.MinkowskiDistance64": "a distance formula; p and weights only",
+    "sklearn.metrics._scorer._PassthroughScorer": "a fitted search's default scorer: calls the "
+    "estimator's own score()",
+    "sklearn.metrics._scorer._Scorer": "a named scorer; the metric function it wraps is "
+    "checked on its own",
+    "sklearn.metrics._scorer._MultimetricScorer": "a dict of scorers, each checked on its own",
+    "sklearn.model_selection._split.KFold": "a fitted search's cv splitter: n_splits, shuffle, seed",
+    "sklearn.model_selection._split.StratifiedKFold": "a fitted search's cv splitter: n_splits, "
+    "shuffle, seed",
+    "sklearn.utils.validation.check_array": "input validation that HistGradientBoosting keeps "
+    "for categorical features",
+    "functools.partial": "binds arguments only; the function and arguments it holds are "
+    "checked on their own",
+    "numpy.dtype": "a dtype description such as float64; plain data",
+}
+
+_CALLBACK_ATTRS = (
+    "_skl_callbacks",
+    "_skl_callbacks_to_teardown",
+    "_callback_fit_ctx",
+    "_parent_callback_ctx",
+)
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    """What ``model.json`` records about a saved model."""
+
+    sha256: str
+    content_hash: str
+    size: int
+    estimator_class: str
+    versions: Mapping[str, str]
+    flagged_types: tuple[str, ...] = ()
+    signature: Mapping[str, Any] | None = None
+    created_at: int = 0
+
+    def to_json(self) -> bytes:
+        doc = {
+            "format": "sktrack.model",
+            "format_version": FORMAT_VERSION,
+            "model_file": MODEL_FILE,
+        }
+        doc.update(
+            sha256=self.sha256,
+            content_hash=self.content_hash,
+            size=self.size,
+            estimator_class=self.estimator_class,
+            versions=dict(self.versions),
+            flagged_types=list(self.flagged_types),
+            signature=None if self.signature is None else dict(self.signature),
+            created_at=self.created_at,
+        )
+        return json.dumps(doc, indent=1, sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes, path: str) -> ModelMeta:
+        """Parse ``model.json``, dispatching on its format version."""
+        try:
+            doc = json.loads(data)
+            version = doc["format_version"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise StoreError(
+                f"model metadata {path} is damaged ({exc}); log the model again"
+            ) from None
+        if version != FORMAT_VERSION:
+            raise StoreError(
+                f"model metadata {path} has format version {version!r}; this sktrack reads "
+                f"version {FORMAT_VERSION}. Upgrade sktrack to load it."
+            )
+        return cls(
+            sha256=doc["sha256"],
+            content_hash=doc["content_hash"],
+            size=doc["size"],
+            estimator_class=doc["estimator_class"],
+            versions=doc["versions"],
+            flagged_types=tuple(doc["flagged_types"]),
+            signature=doc["signature"],
+            created_at=doc["created_at"],
+        )
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What `log_model` logged: where the model is and what was recorded about it."""
+
+    model_uri: str
+    run_id: str
+    name: str
+    folder: str
+    sha256: str
+    content_hash: str
+    estimator_class: str
+    versions: Mapping[str, str]
+    flagged_types: tuple[str, ...] = ()
+    signature: Mapping[str, Any] | None = None
+    created_at: int = 0
+    registered_model_version: ModelVersion | None = field(default=None, compare=False)
+
+
+def join(folder: str, name: str) -> str:
+    """A store-relative path; ``folder`` may be ``""`` (the root of a model-folder URI)."""
+    return f"{folder}/{name}" if folder else name
+
+
+# -- trust --------------------------------------------------------------------------------
+
+
+def trusted_types(trusted: Iterable[str | type] | None = None) -> list[str]:
+    """The types loading may construct besides skops's defaults.
+
+    The built-in list (`BUILTIN_TRUSTED_TYPES`), the metric functions behind scikit-learn's
+    named scorers, ``trusted``, ``$SKTRACK_TRUSTED_TYPES`` (comma-separated) and the lines of
+    ``~/.config/sktrack/trusted.txt``.  Never anything stored with the model.
+    """
+    if trusted is True or isinstance(trusted, (str, bytes)):
+        raise InvalidArgumentError(
+            f"trusted={trusted!r} is not allowed: pass a list of type names, e.g. "
+            "trusted=['mymodule.my_function'], after checking that you trust them"
+        )
+    names = [*BUILTIN_TRUSTED_TYPES, *_scorer_functions(), *_user_configured()]
+    names += [_type_name(t) for t in trusted or ()]
+    return sorted(set(names))
+
+
+def _type_name(item: str | type) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, type) or callable(item):
+        return f"{item.__module__}.{item.__qualname__}"
+    raise InvalidArgumentError(f"trusted entries are type names or types, got {item!r}")
+
+
+def _scorer_functions() -> list[str]:
+    """The metric functions behind the strings accepted as ``scoring=`` (accuracy, r2, ...)."""
+    from sklearn.metrics import get_scorer, get_scorer_names
+
+    names = []
+    for scorer_name in get_scorer_names():
+        func = getattr(get_scorer(scorer_name), "_score_func", None)
+        if func is not None and getattr(func, "__module__", "").startswith("sklearn."):
+            names.append(f"{func.__module__}.{func.__qualname__}")
+    return names
+
+
+def _user_configured() -> list[str]:
+    names = [n.strip() for n in os.environ.get(TRUSTED_ENV, "").split(",")]
+    config_home = os.environ.get("XDG_CONFIG_HOME") or os.path.join("~", ".config")
+    config = Path(config_home, "sktrack", "trusted.txt").expanduser()
+    if config.is_file():
+        lines = config.read_text(encoding="utf-8").splitlines()
+        names += [line.split("#", 1)[0].strip() for line in lines]
+    return [n for n in names if n]
+
+
+# -- saving -------------------------------------------------------------------------------
+
+
+def write_model_folder(
+    fs: FileSystem, folder: str, estimator: Any, signature: Any = None
+) -> ModelMeta:
+    """Save ``estimator`` as a model folder at store-relative ``folder``; return its metadata.
+
+    The estimator is saved without scikit-learn callbacks or a tracking wrapper's state.
+    """
+    import skops.io
+
+    model = _model_to_save(estimator)
+    data = skops.io.dumps(model)
+    sha256, content_hash, flagged = describe_model_bytes(data)
+    _refuse_unloadable(model, flagged)
+    meta = ModelMeta(
+        sha256=sha256,
+        content_hash=content_hash,
+        size=len(data),
+        estimator_class=f"{type(model).__module__}.{type(model).__qualname__}",
+        versions=_library_versions(),
+        flagged_types=tuple(flagged),
+        signature=_signature_dict(signature),
+        created_at=time.time_ns() // 1_000_000,
+    )
+    fs.write_atomic(join(folder, MODEL_FILE), data)
+    fs.write_atomic(join(folder, META_FILE), meta.to_json())
+    return meta
+
+
+def _model_to_save(estimator: Any) -> Any:
+    """The estimator without tracking wrappers or callbacks, copied only if it holds any."""
+    hook = getattr(estimator, "_sktrack_model_to_save", None)
+    if callable(hook):
+        estimator = hook()
+    if not _needs_cleaning(estimator, set()):
+        return estimator
+    return _clean(copy.deepcopy(estimator), {})
+
+
+def _children(obj: Any) -> Iterable[Any]:
+    if isinstance(obj, dict):
+        return obj.values()
+    if isinstance(obj, (list, tuple)):
+        return obj
+    state = getattr(obj, "__dict__", None)
+    if state is None or not hasattr(obj, "get_params"):
+        return ()
+    return state.values()
+
+
+def _needs_cleaning(obj: Any, seen: set[int]) -> bool:
+    if id(obj) in seen:
+        return False
+    seen.add(id(obj))
+    if hasattr(obj, "get_params"):
+        if callable(getattr(obj, "_sktrack_model_to_save", None)):
+            return True
+        if any(attr in getattr(obj, "__dict__", {}) for attr in _CALLBACK_ATTRS):
+            return True
+    return any(_needs_cleaning(child, seen) for child in _children(obj))
+
+
+def _clean(obj: Any, done: dict[int, Any]) -> Any:
+    """Strip callbacks and unwrap tracking wrappers, in place (on a copy); tuples are rebuilt."""
+    if id(obj) in done:
+        return done[id(obj)]
+    original = obj
+    if hasattr(obj, "get_params") and callable(getattr(obj, "_sktrack_model_to_save", None)):
+        obj = obj._sktrack_model_to_save()
+    if isinstance(obj, tuple):
+        items = [_clean(value, done) for value in obj]
+        obj = type(obj)(*items) if hasattr(obj, "_fields") else tuple(items)
+    done[id(original)] = obj
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            obj[key] = _clean(value, done)
+    elif isinstance(obj, list):
+        obj[:] = [_clean(value, done) for value in obj]
+    elif hasattr(obj, "get_params") and hasattr(obj, "__dict__"):
+        for attr in _CALLBACK_ATTRS:
+            obj.__dict__.pop(attr, None)
+        for key, value in list(obj.__dict__.items()):
+            obj.__dict__[key] = _clean(value, done)
+    return obj
+
+
+def _refuse_unloadable(model: Any, flagged: Iterable[str]) -> None:
+    """Refuse now what skops saves but can never load: lambdas and nested functions (skops
+    records them by module and name, and that name does not exist at module level)."""
+    broken = []
+    for name in flagged:
+        module, _, attr = name.rpartition(".")
+        found = sys.modules.get(module)
+        if attr == "<lambda>" or (found is not None and not hasattr(found, attr)):
+            broken.append(name)
+    if broken:
+        raise InvalidArgumentError(
+            f"cannot save {type(model).__name__}: it holds {', '.join(broken)}, which skops can "
+            "save but never load. Replace lambdas and nested functions with functions defined "
+            "at the top level of an importable module."
+        )
+
+
+def _signature_dict(signature: Any) -> dict[str, Any] | None:
+    if signature is None or isinstance(signature, dict):
+        return signature
+    to_dict = getattr(signature, "to_dict", None)
+    if not callable(to_dict):
+        raise InvalidArgumentError(
+            f"signature must be a Signature (see sktrack.infer_signature) or a dict, "
+            f"got {type(signature).__name__}"
+        )
+    return dict(to_dict())
+
+
+def _library_versions() -> dict[str, str]:
+    import numpy
+    import sklearn
+    import skops
+
+    return {
+        "python": platform.python_version(),
+        "sklearn": sklearn.__version__,
+        "numpy": numpy.__version__,
+        "skops": skops.__version__,
+    }
+
+
+# -- hashes and flagged types ---------------------------------------------------------------
+
+
+def describe_model_bytes(data: bytes) -> tuple[str, str, list[str]]:
+    """The sha256 of a skops file, its canonical content hash and the types skops flags.
+
+    skops output differs between two dumps of one model (object ids, zip timestamps), so the
+    content hash is the sha256 of the schema with ids dropped and each array file named by
+    the sha256 of its bytes: equal for every dump of the same fitted model.  The hashing runs
+    in threads (hashlib releases the GIL) while the flagged types are worked out.
+    """
+    view = memoryview(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        schema = zf.read("schema.json")
+        members = {i.filename: _member(zf, i, view) for i in zf.infolist()}
+    members.pop("schema.json")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        whole = pool.submit(lambda: hashlib.sha256(view).hexdigest())
+        digests = pool.submit(lambda: {n: _array_digest(b) for n, b in members.items()})
+        flagged = _flagged_types(schema, members)
+        return whole.result(), _content_hash(schema, digests.result()), flagged
+
+
+def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, view: memoryview) -> memoryview | bytes:
+    """A member's bytes: a zero-copy slice of the file when stored uncompressed (skops's
+    default), else decompressed."""
+    if info.compress_type != zipfile.ZIP_STORED:
+        return zf.read(info)
+    header = struct.unpack("<4s5H3I2H", view[info.header_offset : info.header_offset + 30])
+    start = info.header_offset + 30 + header[-2] + header[-1]
+    return view[start : start + info.file_size]
+
+
+def _array_digest(blob: memoryview | bytes) -> str:
+    """The sha256 of a ``.npy`` file, ignoring the padding bytes of structured dtypes.
+
+    A tree's node array has padding between its fields that numpy leaves uninitialised, so
+    the same tree gives different bytes on each dump.
+    """
+    if b"'descr': [" not in bytes(blob[:256]):
+        return hashlib.sha256(blob).hexdigest()
+    import numpy as np
+
+    stream = io.BytesIO(bytes(blob[:65536]))
+    version = np.lib.format.read_magic(stream)
+    read_header = {(1, 0): np.lib.format.read_array_header_1_0}.get(
+        version, np.lib.format.read_array_header_2_0
+    )
+    shape, _, dtype = read_header(stream)
+    used = np.zeros(dtype.itemsize, dtype=bool)
+    for field_dtype, offset, *_ in (dtype.fields or {}).values():
+        used[offset : offset + field_dtype.itemsize] = True
+    if used.all() or dtype.hasobject:
+        return hashlib.sha256(blob).hexdigest()
+    count, start = int(np.prod(shape)), stream.tell()
+    raw = np.frombuffer(blob, np.uint8, count * dtype.itemsize, start).reshape(count, -1)
+    digest = hashlib.sha256(bytes(blob[:start]))
+    digest.update(np.ascontiguousarray(raw[:, used]).data)
+    return digest.hexdigest()
+
+
+_VOLATILE = re.compile(rb'(, )?"(?:__id__|_skops_version)": (?:\d+|"[^"]*")')
+_FILE_REF = re.compile(rb'"file": "([^"]+)"')
+
+
+def _content_hash(schema: bytes, digests: Mapping[str, str]) -> str:
+    canonical = _FILE_REF.sub(
+        lambda m: b'"file": "' + digests[m.group(1).decode()].encode() + b'"',
+        _VOLATILE.sub(b"", schema),
+    )
+    return "sha256:" + hashlib.sha256(canonical).hexdigest()
+
+
+# the type fields of skops's nodes (a node's verdict depends on these alone)
+_TYPE_FIELD = re.compile(rb'"(?:__class__|__module__|__loader__)": "[^"]*"')
+
+
+def _flagged_types(schema: bytes, members: Mapping[str, memoryview | bytes]) -> list[str]:
+    """What `skops.io.get_untrusted_types` reports, computed on a reduced copy of the file.
+
+    skops flags a node for its type alone, so a list needs only one element per distinct
+    sequence of type fields inside it: a forest's 200 trees become one.  Auditing that copy
+    gives the answer auditing the whole file gives (the tests compare both on every kind of
+    model), in a fraction of the time.
+    """
+    import skops.io
+
+    reduced = _reduce(json.loads(schema))
+    used: set[str] = set()
+    _collect_files(reduced, used)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("schema.json", json.dumps(reduced))
+        for name in used:
+            zf.writestr(name, bytes(members[name]))
+    return sorted(skops.io.get_untrusted_types(data=buffer.getvalue()))
+
+
+def _reduce(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {key: _reduce(value) for key, value in node.items()}
+    if not isinstance(node, list):
+        return node
+    kept, seen = [], set()
+    for item in node:
+        layout = tuple(_TYPE_FIELD.findall(json.dumps(item).encode()))
+        if layout not in seen:
+            seen.add(layout)
+            kept.append(item)
+    return [_reduce(item) for item in kept]
+
+
+def _collect_files(node: Any, used: set[str]) -> None:
+    if isinstance(node, dict):
+        if isinstance(node.get("file"), str):
+            used.add(node["file"])
+        for value in node.values():
+            _collect_files(value, used)
+    elif isinstance(node, list):
+        for value in node:
+            _collect_files(value, used)
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def read_model_meta(fs: FileSystem, folder: str, source: str) -> ModelMeta:
+    """Read a model folder's ``model.json``."""
+    path = join(folder, META_FILE)
+    try:
+        data = fs.read_bytes(path)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        raise ArtifactNotFoundError(
+            f"model {source}: no {META_FILE} in {_where(fs, folder)}; it is not a model folder, "
+            "or its logging did not finish"
+        ) from None
+    return ModelMeta.from_json(data, _where(fs, path))
+
+
+def load_model_folder(
+    fs: FileSystem,
+    folder: str,
+    *,
+    source: str,
+    trusted: Iterable[str | type] | None = None,
+    expected_sha256: str | None = None,
+    meta: ModelMeta | None = None,
+) -> Any:
+    """Load the estimator of a model folder after checking its hash, versions and types."""
+    meta = meta or read_model_meta(fs, folder, source)
+    path = join(folder, MODEL_FILE)
+    try:
+        data = fs.read_bytes(path)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        raise ArtifactNotFoundError(f"model {source}: {_where(fs, path)} is missing") from None
+    actual = hashlib.sha256(data).hexdigest()
+    for expected in {meta.sha256, expected_sha256 or meta.sha256}:
+        if actual != expected:
+            raise ModelIntegrityError(_where(fs, path), expected, actual)
+    _warn_versions(meta, source)
+    return _skops_load(data, trusted_types(trusted), source)
+
+
+def _skops_load(data: bytes, trusted: list[str], source: str) -> Any:
+    import skops.io
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    try:
+        return skops.io.loads(data, trusted=trusted)
+    except UntrustedTypesFoundException:
+        untrusted = set(skops.io.get_untrusted_types(data=data)) - set(trusted)
+        raise UntrustedTypesError(source, untrusted) from None
+
+
+def _warn_versions(meta: ModelMeta, source: str) -> None:
+    current = _library_versions()
+    labels = {"python": "Python", "sklearn": "scikit-learn", "numpy": "numpy"}
+    for key, label in labels.items():
+        saved, now = meta.versions.get(key, ""), current[key]
+        # Python's patch releases change nothing a model depends on
+        if key == "python":
+            saved, now = _minor(saved), _minor(now)
+        if saved and saved != now:
+            warnings.warn(
+                f"model {source} was saved with {label} {saved} and is loaded with {label} "
+                f"{now}; its predictions may differ. Log it again with {label} {now}, or load "
+                f"it where {label} {saved} is installed.",
+                VersionMismatchWarning,
+                stacklevel=4,
+            )
+
+
+def _minor(version: str) -> str:
+    match = re.match(r"\d+\.\d+", version)
+    return match.group(0) if match else version
+
+
+def _where(fs: FileSystem, path: str) -> str:
+    return fs.local_path(path) or f"{fs.location}/{path}"
+
+
+# -- the public verbs -----------------------------------------------------------------------
+
+
+def log_model(
+    estimator: Any,
+    name: str = "model",
+    *,
+    signature: Any = None,
+    registered_model_name: str | None = None,
+) -> ModelInfo:
+    """Save a fitted estimator as a model folder in the active run's artifacts.
+
+    With no active run, a run is started for it and ended afterwards.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The fitted estimator.  Callbacks and tracking wrappers are not saved.
+    name : str, default="model"
+        The folder name in the run's artifacts (letters, digits, ``-``, ``_``, ``.``).
+    signature : Signature or dict, optional
+        What the model takes as input; see `sktrack.infer_signature`.
+    registered_model_name : str, optional
+        Also register the model under this name, as its next version.
+
+    Returns
+    -------
+    ModelInfo
+        With ``model_uri`` (``runs:/<run_id>/<name>``) to pass to `load_model`.
+
+    Examples
+    --------
+    >>> import sktrack, tempfile
+    >>> from sklearn.linear_model import LinearRegression
+    >>> _ = sktrack.set_store(tempfile.mkdtemp())
+    >>> info = sktrack.log_model(LinearRegression().fit([[0], [1]], [0, 1]))
+    >>> sktrack.load_model(info.model_uri).predict([[2]]).round(3).tolist()
+    [2.0]
+    """
+    from . import _tracking
+    from ._uri import check_name
+
+    check_name(name, "model name")
+    run = _tracking.active_run()
+    if run is not None:
+        info = _log_into(run, estimator, name, signature)
+    else:
+        with _tracking.start_run() as new_run:
+            info = _log_into(new_run, estimator, name, signature)
+    if registered_model_name is None:
+        return info
+    from .registry import register_model
+
+    version = register_model(info.model_uri, registered_model_name)
+    return ModelInfo(**{**info.__dict__, "registered_model_version": version})
+
+
+def _log_into(run: Run, estimator: Any, name: str, signature: Any) -> ModelInfo:
+    store = run.store
+    folder = f"{store.artifact_dir(run.run_id)}/{name}"
+    if store.fs.exists(join(folder, META_FILE)):
+        raise InvalidArgumentError(
+            f"run {run.run_id} already has a model named {name!r}; models are never "
+            "overwritten: pass another name, or start a new run"
+        )
+    meta = write_model_folder(store.fs, folder, estimator, signature)
+    return ModelInfo(
+        model_uri=f"runs:/{run.run_id}/{name}",
+        run_id=run.run_id,
+        name=name,
+        folder=folder,
+        sha256=meta.sha256,
+        content_hash=meta.content_hash,
+        estimator_class=meta.estimator_class,
+        versions=meta.versions,
+        flagged_types=meta.flagged_types,
+        signature=meta.signature,
+        created_at=meta.created_at,
+    )
+
+
+def load_model(uri: str | os.PathLike[str], *, trusted: Iterable[str | type] | None = None) -> Any:
+    """Load a fitted estimator by URI, refusing damaged files and untrusted types.
+
+    Parameters
+    ----------
+    uri : str or path
+        ``runs:/<run_id>/<name>``, ``models:/<name>/<version>``, ``models:/<name>/<stage>``,
+        ``models:/<name>/latest``, ``models:/<name>@<alias>``, or a model folder's path.
+    trusted : list of str or type, optional
+        Types to trust besides skops's defaults, sktrack's built-in list and the user's
+        configuration (``$SKTRACK_TRUSTED_TYPES``, ``~/.config/sktrack/trusted.txt``).
+
+    Returns
+    -------
+    estimator
+        The fitted estimator.
+
+    Raises
+    ------
+    InvalidURIError, ModelNotFoundError, ModelVersionNotFoundError, RunNotFoundError,
+    ArtifactNotFoundError
+        When the URI does not parse or names something that does not exist.
+    ModelIntegrityError
+        When ``model.skops`` does not match the sha256 recorded when it was logged.
+    UntrustedTypesError
+        When the model needs types outside the trusted set; they are named.
+
+    Warns
+    -----
+    VersionMismatchWarning
+        When Python, scikit-learn or numpy differ from the versions the model was saved with.
+
+    Examples
+    --------
+    >>> import sktrack, tempfile
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> _ = sktrack.set_store(tempfile.mkdtemp())
+    >>> info = sktrack.log_model(DecisionTreeClassifier().fit([[0], [1]], [0, 1]))
+    >>> sktrack.load_model(info.model_uri).predict([[1]]).tolist()
+    [1]
+    """
+    from ._uri import resolve_model_uri
+
+    location = resolve_model_uri(uri)
+    return load_model_folder(
+        location.fs,
+        location.folder,
+        source=location.source,
+        trusted=trusted,
+        expected_sha256=location.sha256,
+    )
