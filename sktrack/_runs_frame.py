@@ -46,7 +46,7 @@ def select_runs(
             f"max_results={max_results!r}; pass a whole number >= 0, or None for all"
         )
     node = parse_filter(filter_string or "")
-    keys = parse_order_by(list(order_by) if order_by else None)
+    keys = parse_order_by(order_by or None)
     snap = store.snapshot()
     runs = snap.runs
     if experiment_names is not None:
@@ -56,7 +56,10 @@ def select_runs(
     tables = RunTables(runs=runs, params=snap.params, metrics=snap.latest_metrics, tags=snap.tags)
     mask = evaluate_filter(node, tables)
     indices = pc.indices_nonzero(mask)
-    indices = sort_indices(keys, tables, indices)
+    # ties keep MLflow's default order: newest first, then run_id
+    indices = sort_indices(parse_order_by(None), tables, indices)
+    if order_by:
+        indices = sort_indices(keys, tables, indices)
     if max_results is not None:
         indices = indices.slice(0, max_results)
     return tables, runs.take(indices)

@@ -406,3 +406,14 @@ def test_search_runs_bad_max_results(grid_runs) -> None:  # type: ignore[no-unty
 def test_search_runs_on_empty_store(store) -> None:  # type: ignore[no-untyped-def]
     df = sktrack.search_runs()
     assert len(df) == 0 and "run_id" in df.columns
+
+
+def test_search_runs_order_by_a_single_string(grid_runs) -> None:  # type: ignore[no-untyped-def]
+    df = sktrack.search_runs(order_by="metrics.r2 DESC", max_results=1)
+    assert df["run_name"].tolist() == ["lbfgs-0.1"]
+
+
+def test_search_runs_ties_keep_newest_first(grid_runs) -> None:  # type: ignore[no-untyped-def]
+    df = sktrack.search_runs(order_by=["tags.family"])
+    linear = df[df["tags.family"] == "linear"]
+    assert linear["start_time"].is_monotonic_decreasing
