@@ -32,7 +32,7 @@ def select_runs(
     store: Store,
     experiment_names: list[str] | None,
     filter_string: str,
-    order_by: Sequence[str] | None,
+    order_by: Sequence[str] | str | None,
     max_results: int | None,
 ) -> tuple[RunTables, pa.Table]:
     """The store's tables and the chosen runs (rows of the runs table), in order."""
@@ -69,7 +69,7 @@ def search(
     store: Store,
     experiment_names: list[str] | None,
     filter_string: str,
-    order_by: Sequence[str] | None,
+    order_by: Sequence[str] | str | None,
     max_results: int | None,
 ) -> pd.DataFrame:
     tables, chosen = select_runs(store, experiment_names, filter_string, order_by, max_results)

@@ -441,7 +441,7 @@ def get_metric_history(run_id: str, key: str) -> pd.DataFrame:
 def search_runs(
     experiment_names: Sequence[str] | str | None = None,
     filter_string: str = "",
-    order_by: Sequence[str] | None = None,
+    order_by: Sequence[str] | str | None = None,
     max_results: int | None = None,
 ) -> pd.DataFrame:
     """Runs as a DataFrame, filtered with MLflow's grammar (plus OR and parentheses).
