@@ -35,7 +35,7 @@ EXIT_ERROR = 2  # a user error: bad arguments, no such run, no store...
 DEFAULT_STORE = "./sktrack-store"
 _MAX_CELL = 40  # characters; longer values are cut with an ellipsis
 _BASE_COLUMNS = ["run_id", "run_name", "experiment", "status", "start_time"]
-_UI_PACKAGES = ("starlette", "uvicorn")
+_UI_PACKAGES = ("starlette", "uvicorn", "jinja2")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -723,16 +723,13 @@ def _cell_line(text: str) -> str:
 
 def _cmd_ui(args: argparse.Namespace) -> int:
     _require_ui_packages()
-    from . import ui
-
     store = _use_store(args, must_exist=False)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(
-            f"sktrack: warning: serving on {args.host}: anyone who can reach port {args.port} "
-            "can read this store" + ("" if args.read_only else " and change its registry"),
-            file=sys.stderr,
-        )
-    ui.serve(store, host=args.host, port=args.port, read_only=args.read_only)
+    try:
+        from . import ui
+
+        ui.serve(store, host=args.host, port=args.port, read_only=args.read_only)
+    except ImportError as exc:  # a part of the extra that the check above does not name
+        raise SktrackError(f"the web UI cannot start: {exc}") from None
     return EXIT_OK
 
 
@@ -747,7 +744,7 @@ def _require_ui_packages() -> None:
             missing.append(name)
     if missing:
         raise SktrackError(
-            f"the web UI needs {' and '.join(missing)}, which "
+            f"the web UI needs {', '.join(missing)}, which "
             f"{'is' if len(missing) == 1 else 'are'} not installed: pip install 'sktrack[ui]'"
         )
 

@@ -440,6 +440,29 @@ def test_ui_without_its_packages_says_what_to_install(
     )
 
 
+def test_ui_serves_the_store_until_stopped(tmp_path: Path, store_path: str) -> None:
+    import socket
+
+    import httpx
+
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "sktrack", "ui", "--store", store_path, "--port", str(port)]
+    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as server:
+        try:
+            assert server.stderr is not None
+            lines: list[str] = []
+            while not lines or "Uvicorn running on" not in lines[-1]:
+                line = server.stderr.readline()
+                assert line, "".join(lines)  # the server ended before it listened
+                lines.append(line)
+            page = httpx.get(f"http://127.0.0.1:{port}/")
+            assert page.status_code == 200 and "tuning" in page.text
+        finally:
+            server.terminate()
+
+
 # -- python -m sktrack and the table helpers -------------------------------------------------
 
 
