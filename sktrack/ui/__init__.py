@@ -1,0 +1,115 @@
+"""The local web UI (``sktrack ui``): experiments, runs, comparisons, the model registry.
+
+It needs the ``ui`` extra (``pip install 'sktrack[ui]'``: Starlette, uvicorn, Jinja2,
+python-multipart) and works offline: its chart library ships inside the package.  It reads and
+writes the store only through sktrack's API.  See docs/ui.md.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .._store import Store
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+__all__ = ["create_app", "serve"]
+
+_EXTRA_HINT = "the sktrack UI needs its extra: pip install 'sktrack[ui]'"
+
+
+def create_app(
+    store: Store | str | os.PathLike[str] | None = None,
+    *,
+    read_only: bool = False,
+    allowed_hosts: Sequence[str] | None = None,
+) -> Starlette:
+    """The UI as an ASGI app, to serve with any ASGI server (or test with Starlette's client).
+
+    Parameters
+    ----------
+    store : Store, str or path, optional
+        The store to show; default: the one `sktrack.get_store` returns.
+    read_only : bool, default=False
+        Hide every action that changes the store, and refuse them.
+    allowed_hosts : sequence of str, optional
+        Host names the browser may use to reach the UI; default: the loopback names
+        (``127.0.0.1``, ``localhost``, ``::1``); ``["*"]`` allows any.
+
+    Returns
+    -------
+    starlette.applications.Starlette
+
+    Examples
+    --------
+    >>> import sktrack, tempfile
+    >>> from starlette.testclient import TestClient
+    >>> from sktrack.ui import create_app
+    >>> app = create_app(tempfile.mkdtemp())
+    >>> TestClient(app, base_url="http://127.0.0.1").get("/").status_code
+    200
+    """
+    try:
+        from ._app import build_app
+    except ImportError as error:
+        raise ImportError(f"{_EXTRA_HINT} ({error})") from error
+    from ._security import LOOPBACK_HOSTS
+
+    return build_app(
+        _resolve(store),
+        read_only=read_only,
+        allowed_hosts=list(allowed_hosts) if allowed_hosts is not None else list(LOOPBACK_HOSTS),
+    )
+
+
+def _resolve(store: Store | str | os.PathLike[str] | None) -> Store:
+    """The Store for ``store``, leaving the caller's current store as it was."""
+    import sktrack
+
+    if isinstance(store, Store):
+        return store
+    if store is None:
+        return sktrack.get_store()
+    return contextvars.copy_context().run(sktrack.set_store, store)
+
+
+def serve(
+    store: Store | str | os.PathLike[str] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 5000,
+    read_only: bool = False,
+) -> None:
+    """Serve the UI until interrupted (what ``sktrack ui`` runs).
+
+    Parameters
+    ----------
+    store : Store, str or path, optional
+        The store to show; default: the one `sktrack.get_store` returns.
+    host : str, default="127.0.0.1"
+        The address to bind.  Anything but a loopback address exposes the store (and, unless
+        ``read_only``, its registry actions) to the network, and is warned about.
+    port : int, default=5000
+    read_only : bool, default=False
+        Hide and refuse every action that changes the store.
+    """
+    try:
+        import uvicorn
+    except ImportError as error:
+        raise ImportError(f"{_EXTRA_HINT} ({error})") from error
+    from ._security import LOOPBACK_HOSTS, is_loopback
+
+    local = is_loopback(host)
+    if not local:
+        print(
+            f"warning: serving on {host}, not a loopback address: anyone who can reach this "
+            "machine can browse the store" + ("" if read_only else " and change its registry"),
+            file=sys.stderr,
+        )
+    allowed = [*LOOPBACK_HOSTS, host] if local else ["*"]
+    app = create_app(store, read_only=read_only, allowed_hosts=allowed)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
