@@ -292,3 +292,50 @@ def test_no_warnings_on_a_clean_store(store) -> None:  # type: ignore[no-untyped
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(sktrack.search_runs()) == 2
+
+
+def _state(store) -> dict:  # type: ignore[no-untyped-def]
+    snap = store.snapshot()
+
+    def rows(table, cols):  # type: ignore[no-untyped-def]
+        return sorted(tuple(r[c] for c in cols) for r in table.to_pylist())
+
+    return {
+        "runs": rows(snap.runs, ["run_id", "status", "run_name", "end_time"]),
+        "params": rows(snap.params, ["run_id", "key", "value"]),
+        "tags": rows(snap.tags, ["run_id", "key", "value"]),
+        "metrics": rows(snap.metrics, ["run_id", "key", "value", "step"]),
+        "latest": rows(snap.latest_metrics, ["run_id", "key", "value"]),
+    }
+
+
+def test_segments_over_compacted_tables_read_as_after_a_full_compaction(
+    store, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    runs = []
+    for i in range(6):
+        with sktrack.start_run(run_name=f"r{i}") as run:
+            run.log_params({"i": i})
+            run.log_metric("m", i, step=1)
+            run.set_tag("t", "old")
+        runs.append(run)
+    compact(store.fs, full=True)
+    # touch some compacted runs again from segments: newer tag, lower and higher steps, reopen
+    runs[0].set_tag("t", "new")
+    runs[1].log_metric("m", 100.0, step=0)  # lower step: the compacted value stays latest
+    runs[2].log_metric("m", 200.0, step=5)  # higher step: this becomes latest
+    store.set_status(runs[3].run_id, sktrack.RunStatus.KILLED)
+    with sktrack.start_run(run_name="new") as extra:
+        extra.log_metric("m", 7.0)
+    fresh = open_store(str(tmp_path / "store") + "/./")
+    before = _state(fresh)
+    assert ("t" in dict(sktrack.get_run(runs[0].run_id).tags)) and sktrack.get_run(
+        runs[0].run_id
+    ).tags["t"] == "new"
+    assert sktrack.get_run(runs[1].run_id).metrics["m"] == 1.0
+    assert sktrack.get_run(runs[2].run_id).metrics["m"] == 200.0
+    assert sktrack.get_run(runs[3].run_id).info.status is sktrack.RunStatus.KILLED
+    compact(store.fs, full=True)
+    after = _state(open_store(str(tmp_path / "store") + "/././"))
+    assert before == after
+    assert len(after["runs"]) == 7

@@ -81,6 +81,7 @@ class Reader:
         self.fs = fs
         self._files: dict[str, tuple[int, int, Any]] = {}
         self._snapshot: tuple[tuple[FileInfo, ...], Snapshot] | None = None
+        self._base_cache: tuple[tuple[FileInfo, ...], dict[str, pa.Table]] | None = None
 
     # -- files -------------------------------------------------------------------------
 
@@ -164,81 +165,135 @@ class Reader:
                         stacklevel=5,
                     )
         parsed = [(f, self._cached(f, self._load_segment)) for f in segments]
-        open_segments = tuple(f.path for f, seg in parsed if not seg.closed)
-        tables = {t: self._merge(t, files[t], parsed, superseded[t]) for t in TABLES}
-        return self._reduce(tables, open_segments, tuple(damaged))
-
-    def _merge(
-        self,
-        table: str,
-        files: list[tuple[FileInfo, _ParquetFile]],
-        parsed: list[tuple[FileInfo, ParsedSegment]],
-        superseded: set[str],
-    ) -> tuple[pa.Table, bool]:
-        """All live rows of ``table``, and whether they are already reduced and sorted."""
-        import pyarrow as pa
-
-        parts = [pf.data for f, pf in files if pf.data is not None and f.path not in superseded]
-        reduced = len(parts) == 1 and all(
-            pf.reduced for f, pf in files if pf.data is not None and f.path not in superseded
-        )
-        rows = [r for f, seg in parsed if f.path not in superseded for r in seg.rows[table]]
-        if rows:
-            names = schema(table).names
-            columns = list(zip(*rows, strict=True))
-            parts.append(
-                pa.table(
-                    {
-                        n: pa.array(c, type=schema(table).field(n).type)
-                        for n, c in zip(names, columns, strict=True)
-                    }
-                )
-            )
-            reduced = False
-        if not parts:
-            return schema(table).empty_table(), True
-        merged = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
-        return merged, reduced
-
-    def _reduce(
-        self,
-        tables: dict[str, tuple[pa.Table, bool]],
-        open_segments: tuple[str, ...],
-        damaged: tuple[str, ...],
-    ) -> Snapshot:
-        experiments, _ = tables["experiments"]
-        experiments = last_per_group(experiments, ["experiment_id"], ["created_at"], False)
-        runs = last_per_group(*_with(tables["runs"], ["run_id"], ["updated_at"]))
-        params = last_per_group(*_with(tables["params"], ["run_id", "key"], ["timestamp"]))
-        tags = last_per_group(*_with(tables["tags"], ["run_id", "key"], ["timestamp"]))
-        metrics, msorted = tables["metrics"]
-        if not msorted and metrics.num_rows:
-            import pyarrow.compute as pc
-
-            order = [
-                ("run_id", "ascending"),
-                ("key", "ascending"),
-                ("step", "ascending"),
-                ("timestamp", "ascending"),
-            ]
-            metrics = metrics.take(pc.sort_indices(metrics, order))
-        latest = last_per_group(metrics, ["run_id", "key"], ["step", "timestamp"], True)
+        base = self._base(files, superseded)
+        delta = _reduce({t: _segment_rows(t, parsed, superseded[t]) for t in TABLES})
+        state = _combine(base, delta)
         return Snapshot(
-            experiments=experiments,
-            runs=_name_experiments(runs, experiments),
-            params=params,
-            metrics=metrics,
-            latest_metrics=latest.select(["run_id", "key", "value"]),
-            tags=tags,
-            open_segments=open_segments,
-            damaged=damaged,
+            experiments=state["experiments"],
+            runs=_name_experiments(state["runs"], state["experiments"]),
+            params=state["params"],
+            metrics=state["metrics"],
+            latest_metrics=state["latest_metrics"].select(["run_id", "key", "value"]),
+            tags=state["tags"],
+            open_segments=tuple(f.path for f, seg in parsed if not seg.closed),
+            damaged=tuple(damaged),
         )
 
+    def _base(
+        self, files: dict[str, list[tuple[FileInfo, _ParquetFile]]], superseded: dict[str, set[str]]
+    ) -> dict[str, pa.Table]:
+        """The reduced state of the Parquet files alone, kept until they change: segments
+        come and go far more often, and are merged into it cheaply (`_combine`)."""
+        key = tuple(f for t in TABLES for f, _ in files[t])
+        if self._base_cache is not None and self._base_cache[0] == key:
+            return self._base_cache[1]
+        tables = {}
+        for t in TABLES:
+            live = [pf for f, pf in files[t] if pf.data is not None and f.path not in superseded[t]]
+            if not live:
+                tables[t] = (schema(t).empty_table(), True)
+            elif len(live) == 1:
+                tables[t] = (live[0].data, live[0].reduced)
+            else:
+                tables[t] = (pa_concat([pf.data for pf in live]), False)
+        base = _reduce(tables)
+        self._base_cache = (key, base)
+        return base
 
-def _with(
-    merged: tuple[pa.Table, bool], keys: list[str], order: list[str]
-) -> tuple[pa.Table, list[str], list[str], bool]:
-    return merged[0], keys, order, merged[1]
+
+def pa_concat(parts: list[Any]) -> pa.Table:
+    import pyarrow as pa
+
+    return pa.concat_tables(parts)
+
+
+def _segment_rows(
+    table: str, parsed: list[tuple[FileInfo, ParsedSegment]], superseded: set[str]
+) -> tuple[pa.Table, bool]:
+    """The rows that live segments hold for ``table`` (not reduced)."""
+    import pyarrow as pa
+
+    rows = [r for f, seg in parsed if f.path not in superseded for r in seg.rows[table]]
+    sch = schema(table)
+    if not rows:
+        return sch.empty_table(), True
+    columns = list(zip(*rows, strict=True))
+    data = {n: pa.array(c, type=sch.field(n).type) for n, c in zip(sch.names, columns, strict=True)}
+    return pa.table(data), False
+
+
+# how each table reduces to its current state: group keys, then the order within a group
+_GROUPS = {
+    "experiments": (["experiment_id"], ["created_at"]),
+    "runs": (["run_id"], ["updated_at"]),
+    "params": (["run_id", "key"], ["timestamp"]),
+    "tags": (["run_id", "key"], ["timestamp"]),
+}
+_METRIC_ORDER = [(c, "ascending") for c in ("run_id", "key", "step", "timestamp")]
+
+
+def _reduce(tables: dict[str, tuple[pa.Table, bool]]) -> dict[str, pa.Table]:
+    """Current state of each table: one row per group; metrics keep their history, and their
+    latest values (highest step, then newest) go to ``latest_metrics``."""
+    import pyarrow.compute as pc
+
+    out = {}
+    for t, (keys, order) in _GROUPS.items():
+        data, reduced = tables[t]
+        presorted = reduced and t != "experiments"
+        out[t] = (
+            data if reduced and t != "experiments" else last_per_group(data, keys, order, presorted)
+        )
+    metrics, msorted = tables["metrics"]
+    if not msorted and metrics.num_rows:
+        metrics = metrics.take(pc.sort_indices(metrics, _METRIC_ORDER))
+    out["metrics"] = metrics
+    out["latest_metrics"] = last_per_group(metrics, ["run_id", "key"], ["step", "timestamp"], True)
+    return out
+
+
+def _combine(base: dict[str, pa.Table], delta: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """Merge a small reduced ``delta`` into a large reduced ``base``: only the groups that
+    ``delta`` touches are reduced again; the rest of ``base`` is kept as it is."""
+    import pyarrow.compute as pc
+
+    out = {}
+    for t, (keys, order) in _GROUPS.items():
+        out[t] = _override(
+            base[t],
+            delta[t],
+            keys[0],
+            lambda rows, k=keys, o=order: last_per_group(rows, k, o, False),
+        )
+    out["metrics"] = (
+        pa_concat([base["metrics"], delta["metrics"]])
+        if delta["metrics"].num_rows
+        else base["metrics"]
+    )
+
+    def latest(rows: pa.Table) -> pa.Table:  # from the whole history of the touched runs
+        touched = pc.is_in(base["metrics"]["run_id"], value_set=pc.unique(rows["run_id"]))
+        history = pa_concat([base["metrics"].filter(touched), rows])
+        history = history.take(pc.sort_indices(history, _METRIC_ORDER))
+        return last_per_group(history, ["run_id", "key"], ["step", "timestamp"], True)
+
+    out["latest_metrics"] = _override(base["latest_metrics"], delta["metrics"], "run_id", latest)
+    return out
+
+
+def _override(base: pa.Table, delta: pa.Table, column: str, reduce: Any) -> pa.Table:
+    """``base`` with every group whose ``column`` value ``delta`` mentions reduced again
+    together with ``delta``'s rows."""
+    import pyarrow.compute as pc
+
+    if delta.num_rows == 0:
+        return base
+    touched = pc.is_in(base[column], value_set=pc.unique(delta[column]))
+    if not pc.any(touched).as_py():
+        return pa_concat([base, reduce(delta)])
+    return pa_concat(
+        [base.filter(pc.invert(touched)), reduce(pa_concat([base.filter(touched), delta]))]
+    )
 
 
 def _name_experiments(runs: pa.Table, experiments: pa.Table) -> pa.Table:

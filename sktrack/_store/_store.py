@@ -317,7 +317,8 @@ class Store:
         self.run_info(run_id)
         m = self.snapshot().metrics
         rows = m.filter(pc.and_(pc.equal(m["run_id"], run_id), pc.equal(m["key"], key)))
-        return [Metric(key, r["value"], r["step"], r["timestamp"]) for r in rows.to_pylist()]
+        history = [Metric(key, r["value"], r["step"], r["timestamp"]) for r in rows.to_pylist()]
+        return sorted(history, key=lambda h: (h.step, h.timestamp))
 
 
 def _step(step: int | None) -> int:
