@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
-from ._fit_logging import tracked_fit
+from ._fit_logging import in_tracked_fit, tracked_fit
 from ._records import Run, RunStatus
 from ._search_logging import check_top_k, open_parent, record_search, search_params
 from .exceptions import SktrackError
@@ -111,6 +111,8 @@ class TrackingCallback:
 
     def setup(self, estimator: Any, context: Any) -> None:
         """Open the parent run (or take the active one) as the fit begins."""
+        if in_tracked_fit():  # inside a tracked fit (TrackedEstimator, autolog): that one logs
+            return
         run, owned = open_parent(None, self.run_name, self.experiment)
         # the fits inside (the candidates' clones, the refit) log nothing of their own
         inside = tracked_fit()

@@ -34,7 +34,7 @@ from sklearn.model_selection import (
     RandomizedSearchCV,
 )
 
-from ._fit_logging import tracked_fit
+from ._fit_logging import in_tracked_fit, tracked_fit
 from ._records import Run, RunStatus
 from ._search_logging import (
     BatchFailure,
@@ -211,6 +211,9 @@ class _TrackedSearchMixin(_Search):
     log_model: bool
     verbose: int
     refit: Any
+    # fitted
+    run_id_: str | None
+    child_run_ids_: list[str]
 
     # set by each class: the scikit-learn search it extends (what a saved model becomes)
     _sktrack_plain: type[Any]
@@ -220,8 +223,14 @@ class _TrackedSearchMixin(_Search):
         children, and ``cv_results_`` as the ``cv_results`` table.
 
         Parameters are those of the scikit-learn search.  Sets ``run_id_`` (the parent) and
-        ``child_run_ids_`` (best first).
+        ``child_run_ids_`` (best first).  Inside another tracked fit (a `TrackedEstimator`
+        around the search, or autolog's), that fit logs and the search logs nothing: then
+        ``run_id_`` is None and ``child_run_ids_`` empty.
         """
+        if in_tracked_fit():
+            super().fit(X, y, **params)
+            self.run_id_, self.child_run_ids_, self._store_location = None, [], ""
+            return self
         session = _SearchSession(self)
         setattr(self, _SESSION_ATTR, session)
         try:
@@ -289,7 +298,7 @@ class _TrackedSearchMixin(_Search):
             )
         best = self.best_estimator_
         metrics = compute_metrics(best, X, y, sample_weight=sample_weight, prefix=split)
-        if metrics:
+        if metrics and self.run_id_ is not None:
             open_store(self._store_location).log(self.run_id_, metrics=metrics)
         return metrics
 
@@ -374,8 +383,9 @@ _TRACKING_PARAMS_DOC = """
 
     Attributes
     ----------
-    run_id_ : str
+    run_id_ : str or None
         The parent run: the active run if there was one, else the run opened for the fit.
+        None when the search was fitted inside another tracked fit, which logged it.
     child_run_ids_ : list of str
         The children, best first.
 """

@@ -193,19 +193,23 @@ def record_search(
     """Log the fitted ``search`` into ``parent`` and its children; the children's ids."""
     from ._dataset import dataset_fingerprint
     from ._fit_logging import dataset_tags, estimator_tags
+    from ._metrics import compute_metrics
 
     results = search.cv_results_
     scorers = scorer_names(results)
     best = _best_index(search)
+    refitted = getattr(search, "best_estimator_", None)
     n_candidates = len(results["params"])
     tags = progress_tags(n_candidates, n_candidates, _best_so_far(results, search), "done")
     tags |= estimator_tags(search) | dataset_tags(dataset_fingerprint(X, y))
     metrics = _best_metrics(search, results, scorers, best)
+    if refitted is not None:
+        metrics |= compute_metrics(refitted, X, y, sample_weight=sample_weight)
     parent.store.log(parent.run_id, params=_best_params(search), metrics=metrics, tags=tags)
     parent.log_table(cv_results_frame(results), CV_RESULTS_TABLE)
     children = _log_children(parent, search, scorers, best, top_k, failures)
-    if hasattr(search, "best_estimator_"):
-        _log_best_estimator(parent, search.best_estimator_, X, y, sample_weight, log_model)
+    if refitted is not None:
+        _log_signature_and_model(parent, refitted, X, log_model)
     return children
 
 
@@ -231,19 +235,14 @@ def _best_metrics(
     return metrics
 
 
-def _log_best_estimator(
-    parent: Run, estimator: Any, X: Any, y: Any, sample_weight: Any, log_model: bool
-) -> None:
-    """The best estimator's training metrics, signature and model.  Not its params, as
-    `log_fit` would: the parent's params are the search's, and the two can clash (a
-    Pipeline's ``verbose=False`` against the search's ``verbose=0``)."""
+def _log_signature_and_model(parent: Run, estimator: Any, X: Any, log_model: bool) -> None:
+    """The best estimator's signature and model (its training metrics are logged with the
+    parent's; its params are not, as `log_fit` would log them: the parent's params are the
+    search's, and the two can clash, a Pipeline's ``verbose=False`` against ``verbose=0``)."""
     from ._fit_logging import SIGNATURE_ARTIFACT, _describable
     from ._fit_logging import _signature as fit_signature
-    from ._metrics import compute_metrics
     from ._models import _log_into
 
-    metrics = compute_metrics(estimator, X, y, sample_weight=sample_weight)
-    parent.store.log(parent.run_id, metrics=metrics)
     signature = fit_signature(estimator, X) if _describable(X) else None
     if signature is not None:
         data = signature.to_json().encode()

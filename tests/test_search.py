@@ -306,6 +306,24 @@ def test_an_active_run_becomes_the_parent_and_stays_open(store: Any, data: Any) 
     assert [c.info.parent_run_id for c in child_runs(search)] == [outer.run_id] * 2
 
 
+def test_inside_a_tracked_estimator_only_the_wrapper_logs(store: Any, data: Any) -> None:
+    wrapped = sktrack.TrackedEstimator(make(TrackedGridSearchCV, top_k=3), run_name="outer")
+    wrapped.fit(*data)
+    runs = sktrack.search_runs()
+    assert runs["run_name"].tolist() == ["outer"]
+    assert wrapped.estimator_.run_id_ is None
+    assert wrapped.estimator_.child_run_ids_ == []
+
+
+def test_tracked_estimators_inside_the_search_log_nothing(store: Any, data: Any) -> None:
+    inner = sktrack.TrackedEstimator(tree(), log_model=False)
+    search = TrackedGridSearchCV(inner, {"estimator__max_depth": [1, 2, 3]}, cv=3, top_k=2)
+    search.fit(*data)
+    assert len(sktrack.search_runs()) == 1 + 2
+    best = sktrack.get_run(search.child_run_ids_[0])
+    assert best.params["estimator__max_depth"] == search.best_params_["estimator__max_depth"]
+
+
 def test_new_parent_goes_to_the_given_experiment(store: Any, data: Any) -> None:
     search = make(TrackedGridSearchCV, top_k=1, experiment="trees").fit(*data)
     parent = sktrack.get_run(search.run_id_)
