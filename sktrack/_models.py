@@ -14,6 +14,7 @@ checks the sha256, warns on other library versions, and lets skops construct onl
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import io
 import json
@@ -25,6 +26,7 @@ import sys
 import time
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -65,6 +67,9 @@ __all__ = [
 MODEL_FILE = "model.skops"
 META_FILE = "model.json"
 FORMAT_VERSION = 1
+CONTENT_HASH_RECIPE = (
+    "content-v1"  # names how the content hash is computed; see describe_model_bytes
+)
 TRUSTED_ENV = "SKTRACK_TRUSTED_TYPES"
 
 # Types skops flags but that run no code of their own when loaded or used; each entry says why.
@@ -246,12 +251,21 @@ def write_model_folder(
 
     The estimator is saved without scikit-learn callbacks or a tracking wrapper's state.
     """
-    import skops.io
-
     model = _model_to_save(estimator)
-    data = skops.io.dumps(model)
-    sha256, content_hash, flagged = describe_model_bytes(data)
-    _refuse_unloadable(model, flagged)
+    data = _dump(model)
+    path = join(folder, MODEL_FILE)
+    # an object store's client may want bytes; a local file takes the buffer as it is
+    payload = data if fs.local_path(path) is not None else data.tobytes()
+    # the file is written while it is hashed and audited: both wait on I/O or release the GIL
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        written = pool.submit(fs.write_atomic, path, payload)  # type: ignore[arg-type]
+        sha256, content_hash, flagged = describe_model_bytes(data, pool)
+        written.result()
+    try:
+        _refuse_unloadable(model, flagged)
+    except InvalidArgumentError:
+        fs.delete(path)
+        raise
     meta = ModelMeta(
         sha256=sha256,
         content_hash=content_hash,
@@ -262,9 +276,19 @@ def write_model_folder(
         signature=_signature_dict(signature),
         created_at=time.time_ns() // 1_000_000,
     )
-    fs.write_atomic(join(folder, MODEL_FILE), data)
     fs.write_atomic(join(folder, META_FILE), meta.to_json())
     return meta
+
+
+def _dump(model: Any) -> memoryview:
+    """The skops file of ``model``, as a view of skops's own buffer (no 100 MB copy)."""
+    import skops.io
+    from skops.io import _persist
+
+    save = getattr(_persist, "_save", None)
+    if save is None:  # another skops release: take the copy
+        return memoryview(skops.io.dumps(model))
+    return save(model, compression=zipfile.ZIP_STORED, compresslevel=None).getbuffer()
 
 
 def _model_to_save(estimator: Any) -> Any:
@@ -369,24 +393,59 @@ def _library_versions() -> dict[str, str]:
 # -- hashes and flagged types ---------------------------------------------------------------
 
 
-def describe_model_bytes(data: bytes) -> tuple[str, str, list[str]]:
+def describe_model_bytes(
+    data: bytes | memoryview, pool: ThreadPoolExecutor | None = None
+) -> tuple[str, str, list[str]]:
     """The sha256 of a skops file, its canonical content hash and the types skops flags.
 
-    skops output differs between two dumps of one model (object ids, zip timestamps), so the
-    content hash is the sha256 of the schema with ids dropped and each array file named by
-    the sha256 of its bytes: equal for every dump of the same fitted model.  The hashing runs
-    in threads (hashlib releases the GIL) while the flagged types are worked out.
+    The sha256 guards the file's integrity.  The content hash identifies the fitted model:
+    skops output differs between two dumps of one model (object ids, zip timestamps, and the
+    uninitialised padding bytes of structured arrays such as a tree's nodes), so it is the
+    sha256 of the schema with ids dropped and each array file replaced by the CRC-32 and
+    length of its bytes, padding zeroed.  CRC-32 rather than a second sha256 pass because it
+    comes free with the zip for most arrays; the content hash is a fingerprint, never a
+    security check (that is the sha256's job).  The whole file is hashed in one of ``pool``'s
+    threads meanwhile.
     """
+    if pool is None:
+        with ThreadPoolExecutor(max_workers=1) as own:
+            return describe_model_bytes(data, own)
     view = memoryview(data)
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+    whole = pool.submit(lambda: hashlib.sha256(view).hexdigest())
+    with zipfile.ZipFile(_ViewFile(view)) as zf:
         schema = zf.read("schema.json")
-        members = {i.filename: _member(zf, i, view) for i in zf.infolist()}
-    members.pop("schema.json")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        whole = pool.submit(lambda: hashlib.sha256(view).hexdigest())
-        digests = pool.submit(lambda: {n: _array_digest(b) for n, b in members.items()})
-        flagged = _flagged_types(schema, members)
-        return whole.result(), _content_hash(schema, digests.result()), flagged
+        infos = [info for info in zf.infolist() if info.filename != "schema.json"]
+        members = {info.filename: _member(zf, info, view) for info in infos}
+    prints = {info.filename: _array_print(members[info.filename], info.CRC) for info in infos}
+    flagged = _flagged_types(schema, members)
+    return whole.result(), _content_hash(schema, prints), flagged
+
+
+class _ViewFile(io.RawIOBase):
+    """A read-only, seekable file over a buffer, for zipfile, without copying the buffer."""
+
+    def __init__(self, view: memoryview) -> None:
+        self._view, self._pos = view, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._view[self._pos : self._pos + len(buffer)]
+        buffer[: len(chunk)] = chunk
+        self._pos += len(chunk)
+        return len(chunk)
 
 
 def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, view: memoryview) -> memoryview | bytes:
@@ -399,44 +458,91 @@ def _member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, view: memoryview) -> mem
     return view[start : start + info.file_size]
 
 
-def _array_digest(blob: memoryview | bytes) -> str:
-    """The sha256 of a ``.npy`` file, ignoring the padding bytes of structured dtypes.
+Layout = tuple[int, int, int, tuple[tuple[int, int], ...]]
 
-    A tree's node array has padding between its fields that numpy leaves uninitialised, so
-    the same tree gives different bytes on each dump.
-    """
-    if b"'descr': [" not in bytes(blob[:256]):
-        return hashlib.sha256(blob).hexdigest()
+
+def _array_print(blob: memoryview | bytes, crc: int) -> str:
+    """``<crc32>-<length>`` of a ``.npy`` file's bytes with any structured-dtype padding zeroed;
+    ``crc`` is the zip's CRC-32 of the bytes as stored, right whenever the padding is zero."""
+    layout = _padding(blob)
+    if layout is not None and _has_garbage(blob, layout):
+        start = layout[0]
+        body = bytearray(blob[start:])
+        _zero_padding(memoryview(body), (0, *layout[1:]))
+        crc = zlib.crc32(body, zlib.crc32(blob[:start]))
+    return f"{crc:08x}-{len(blob)}"
+
+
+_NPY_SHAPE = re.compile(rb"'shape': \(([\d, ]*)\)")
+
+
+def _padding(blob: memoryview | bytes) -> Layout | None:
+    """Where the data of a ``.npy`` file starts, its row count and size, and the byte ranges
+    of each row that no field uses; None for arrays without padding."""
+    head = bytes(blob[:12])
+    size_bytes = 2 if head[6:7] == b"\x01" else 4  # the header length field, by format version
+    start = 8 + size_bytes + int.from_bytes(head[8 : 8 + size_bytes], "little")
+    text = bytes(blob[8 + size_bytes : start])
+    if b"'descr': [" not in text:  # only structured dtypes have padding
+        return None
+    shape = _NPY_SHAPE.search(text)
+    if shape is None:
+        return None
+    row = _row_padding(_NPY_SHAPE.sub(b"'shape': ()", text))
+    if row is None:
+        return None
+    count = 1
+    for size in shape.group(1).split(b","):
+        count *= int(size) if size.strip() else 1
+    return (start, count, *row)
+
+
+@functools.lru_cache(maxsize=64)
+def _row_padding(header: bytes) -> tuple[int, tuple[tuple[int, int], ...]] | None:
+    """A structured dtype's item size and padding ranges (cached: a forest repeats one dtype)."""
+    import ast
+
     import numpy as np
 
-    stream = io.BytesIO(bytes(blob[:65536]))
-    version = np.lib.format.read_magic(stream)
-    read_header = {(1, 0): np.lib.format.read_array_header_1_0}.get(
-        version, np.lib.format.read_array_header_2_0
-    )
-    shape, _, dtype = read_header(stream)
+    dtype = np.lib.format.descr_to_dtype(ast.literal_eval(header.decode("latin1"))["descr"])
     used = np.zeros(dtype.itemsize, dtype=bool)
     for field_dtype, offset, *_ in (dtype.fields or {}).values():
         used[offset : offset + field_dtype.itemsize] = True
     if used.all() or dtype.hasobject:
-        return hashlib.sha256(blob).hexdigest()
-    count, start = int(np.prod(shape)), stream.tell()
-    raw = np.frombuffer(blob, np.uint8, count * dtype.itemsize, start).reshape(count, -1)
-    digest = hashlib.sha256(bytes(blob[:start]))
-    digest.update(np.ascontiguousarray(raw[:, used]).data)
-    return digest.hexdigest()
+        return None
+    edges = np.flatnonzero(np.diff(np.r_[0, ~used, 0].astype(np.int8))).tolist()
+    return dtype.itemsize, tuple(zip(edges[::2], edges[1::2], strict=True))
 
 
-_VOLATILE = re.compile(rb'(, )?"(?:__id__|_skops_version)": (?:\d+|"[^"]*")')
+def _zero_padding(blob: memoryview, layout: Layout) -> None:
+    """Zero the padding bytes of a structured ``.npy`` in place (numpy leaves them random)."""
+    import numpy as np
+
+    start, count, itemsize, runs = layout
+    rows = np.frombuffer(blob, np.uint8, count * itemsize, start).reshape(count, itemsize)
+    for begin, end in runs:
+        rows[:, begin:end] = 0
+
+
+def _has_garbage(blob: memoryview | bytes, layout: Layout) -> bool:
+    """Whether any padding byte is non-zero (often none is, and the zip's CRC can be used)."""
+    import numpy as np
+
+    start, count, itemsize, runs = layout
+    rows = np.frombuffer(blob, np.uint8, count * itemsize, start).reshape(count, itemsize)
+    return any(rows[:, begin:end].any() for begin, end in runs)
+
+
+_VOLATILE = re.compile(rb'"(?:__id__|_skops_version)": (?:\d+|"[^"]*")')
 _FILE_REF = re.compile(rb'"file": "([^"]+)"')
 
 
-def _content_hash(schema: bytes, digests: Mapping[str, str]) -> str:
+def _content_hash(schema: bytes, prints: Mapping[str, str]) -> str:
     canonical = _FILE_REF.sub(
-        lambda m: b'"file": "' + digests[m.group(1).decode()].encode() + b'"',
+        lambda m: b'"file": "' + prints[m.group(1).decode()].encode() + b'"',
         _VOLATILE.sub(b"", schema),
     )
-    return "sha256:" + hashlib.sha256(canonical).hexdigest()
+    return f"{CONTENT_HASH_RECIPE}:{hashlib.sha256(canonical).hexdigest()}"
 
 
 # the type fields of skops's nodes (a node's verdict depends on these alone)
@@ -516,27 +622,51 @@ def load_model_folder(
 ) -> Any:
     """Load the estimator of a model folder after checking its hash, versions and types."""
     meta = meta or read_model_meta(fs, folder, source)
-    path = join(folder, MODEL_FILE)
+    expected = {meta.sha256, expected_sha256 or meta.sha256}
+    # read and hash in a thread while skops is imported (seconds, on a cold start); nothing is
+    # constructed before the hash has been checked
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        verified = pool.submit(_read_verified, fs, join(folder, MODEL_FILE), expected, source)
+        import skops.io  # noqa: F401
+
+        allowed = trusted_types(trusted)
+        data = verified.result()
+    _warn_versions(meta, source)
+    return _skops_load(data, allowed, meta.flagged_types, source)
+
+
+def _read_verified(fs: FileSystem, path: str, expected: set[str], source: str) -> bytes:
     try:
         data = fs.read_bytes(path)
     except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
         raise ArtifactNotFoundError(f"model {source}: {_where(fs, path)} is missing") from None
     actual = hashlib.sha256(data).hexdigest()
-    for expected in {meta.sha256, expected_sha256 or meta.sha256}:
-        if actual != expected:
-            raise ModelIntegrityError(_where(fs, path), expected, actual)
-    _warn_versions(meta, source)
-    return _skops_load(data, trusted_types(trusted), source)
+    for recorded in sorted(expected):
+        if actual != recorded:
+            raise ModelIntegrityError(_where(fs, path), recorded, actual)
+    return data
 
 
-def _skops_load(data: bytes, trusted: list[str], source: str) -> Any:
+def _skops_load(data: bytes, allowed: list[str], hint: Iterable[str], source: str) -> Any:
+    """skops's load, trusting ``allowed``.
+
+    skops rebuilds the trusted list at every node of the file, so a long list costs; the types
+    the model was saved with (``hint``, from model.json) narrow it first.  The narrowing can
+    only remove trust: if the hint is incomplete, the load is retried with all of ``allowed``.
+    """
     import skops.io
     from skops.io.exceptions import UntrustedTypesFoundException
 
+    narrowed = sorted(set(hint) & set(allowed))
+    if len(narrowed) == len(set(hint)):
+        try:
+            return skops.io.loads(data, trusted=narrowed)
+        except UntrustedTypesFoundException:
+            pass
     try:
-        return skops.io.loads(data, trusted=trusted)
+        return skops.io.loads(data, trusted=allowed)
     except UntrustedTypesFoundException:
-        untrusted = set(skops.io.get_untrusted_types(data=data)) - set(trusted)
+        untrusted = set(skops.io.get_untrusted_types(data=data)) - set(allowed)
         raise UntrustedTypesError(source, untrusted) from None
 
 

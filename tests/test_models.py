@@ -193,7 +193,36 @@ def test_content_hash_is_stable_across_dumps_while_the_bytes_change(fitted_zoo):
     sha_again, content_again, _ = describe_model_bytes(again)
     assert sha_first != sha_again
     assert content_first == content_again
-    assert content_first.startswith("sha256:")
+    assert content_first.startswith("content-v1:")
+
+
+def test_array_digests_ignore_the_padding_bytes_of_structured_dtypes():
+    import io
+    import zlib
+
+    from sktrack._models import _array_print
+
+    def digest(blob: bytes) -> str:
+        return _array_print(blob, zlib.crc32(blob))
+
+    # a layout like a tree's node array: fields with uninitialised bytes between them
+    dtype = np.dtype(
+        {"names": ["a", "b"], "formats": ["u1", "<i8"], "offsets": [0, 8], "itemsize": 24}
+    )
+    array = np.zeros(3, dtype)
+    array["a"], array["b"] = [1, 2, 3], [4, 5, 6]
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    clean = buffer.getvalue()
+    start = len(clean) - 3 * 24
+    noisy, changed = bytearray(clean), bytearray(clean)
+    for row in range(3):
+        noisy[start + row * 24 + 1] = 0xAB  # padding after "a"
+        noisy[start + row * 24 + 20] = 0xCD  # padding at the end
+    changed[start + 8] = 9  # a real value
+    assert zlib.crc32(clean) != zlib.crc32(noisy)
+    assert digest(clean) == digest(bytes(noisy)) == f"{zlib.crc32(clean):08x}-{len(clean)}"
+    assert digest(clean) != digest(bytes(changed))
 
 
 def test_content_hash_differs_between_models(fitted_zoo):
@@ -279,10 +308,21 @@ def test_trust_is_never_read_from_the_model_folder(user_function_model, store):
     folder = pathlib.Path(store.fs.local_path(info.folder))
     (folder / "trusted.txt").write_text(DOUBLE)
     meta = json.loads((folder / "model.json").read_text())
-    meta["trusted"] = [DOUBLE]
+    meta["trusted"] = meta["flagged_types"] = [DOUBLE]
     (folder / "model.json").write_text(json.dumps(meta))
     with pytest.raises(UntrustedTypesError):
         sktrack.load_model(info.model_uri)
+
+
+def test_a_model_json_that_lists_too_few_types_still_loads(store, fitted_zoo):
+    model, X = fitted_zoo["hist_gradient_boosting_categorical"]
+    info = sktrack.log_model(model)
+    path = pathlib.Path(store.fs.local_path(f"{info.folder}/model.json"))
+    meta = json.loads(path.read_text())
+    assert meta["flagged_types"]
+    meta["flagged_types"] = []
+    path.write_text(json.dumps(meta))
+    np.testing.assert_array_equal(sktrack.load_model(info.model_uri).predict(X), model.predict(X))
 
 
 @pytest.mark.parametrize("bad", [True, "mymodule.f"])
