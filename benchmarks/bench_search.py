@@ -67,7 +67,9 @@ def _variants(folder: Path, with_mlflow: bool) -> dict[str, Callable[[Any, Any],
         import mlflow
 
         mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")
-        mlflow.set_experiment("bench_search")
+        # artifacts in the temporary folder too (MLflow's default is ./mlruns in the cwd)
+        artifacts = (folder / "mlflow-artifacts").as_uri()
+        mlflow.set_experiment(experiment_id=mlflow.create_experiment("bench", artifacts))
         variants["MLflow autolog"] = _mlflow_fit(log_models=True)
         variants["MLflow autolog, no models"] = _mlflow_fit(log_models=False)
     return variants
