@@ -127,6 +127,17 @@ def test_a_tracked_estimator_logs_once(autologged: None, data: Any) -> None:
     assert "tags.sktrack.autolog" not in frame or frame["tags.sktrack.autolog"].isna().all()
 
 
+def test_a_tracked_search_is_logged_once(autologged: None, data: Any) -> None:
+    X, y = data
+    search = sktrack.TrackedGridSearchCV(
+        Ridge(), {"alpha": [0.01, 1.0]}, cv=3, top_k=2, log_model=False
+    ).fit(X, y)
+    frame = runs()
+    assert len(frame) == 3
+    assert "tags.sktrack.autolog" not in frame or frame["tags.sktrack.autolog"].isna().all()
+    assert frame["parent_run_id"].dropna().unique().tolist() == [search.run_id_]
+
+
 def test_the_estimators_own_error_propagates_and_fails_the_run(autologged: None, data: Any) -> None:
     X, _ = data
     with pytest.raises(ValueError, match="Unknown label type"):

@@ -1,0 +1,162 @@
+"""What tracking one fast fit costs: sktrack against plain scikit-learn and MLflow's autolog.
+
+The workload: ``LinearRegression`` on 1000 x 10 floats, fitted ``--fits`` times (200) in each
+mode, one run per fit, the sktrack modes in rounds of one fit each so that all meet the same
+load.  The overhead of a mode is its median time per fit minus the plain fit's median.  Modes:
+
+* ``plain``: scikit-learn alone;
+* ``sktrack, no model`` / ``sktrack, model``: ``TrackedEstimator(..., log_model=False/True)``;
+* ``sktrack autolog, no model`` / ``sktrack autolog, model``: ``sktrack.autolog``;
+* ``mlflow autolog, no model`` / ``mlflow autolog, model``: ``mlflow.sklearn.autolog`` into a
+  SQLite store, when MLflow is installed.  Logging a model costs MLflow seconds per fit (it
+  infers pip requirements in a subprocess), so that mode runs ``--mlflow-model-fits`` (5) fits.
+
+Targets (issue 3): at most 10 ms per tracked fit without the model, 50 ms with it.
+
+Run::
+
+    python benchmarks/bench_overhead.py [--fits 200] [--mlflow-model-fits 5] [--no-mlflow]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LinearRegression
+
+import sktrack
+
+Fit = Callable[[], object]
+
+
+def _data() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(1000, 10))
+    return X, X @ rng.normal(size=10) + rng.normal(scale=0.1, size=1000)
+
+
+def _time_fits(fit: Fit, n: int) -> list[float]:
+    """Milliseconds per call, after two warm-up calls (imports, caches, first files)."""
+    for _ in range(2):
+        fit()
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fit()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+@contextlib.contextmanager
+def _no_patch() -> Iterator[None]:
+    yield
+
+
+@contextlib.contextmanager
+def _sktrack_autolog(log_models: bool) -> Iterator[None]:
+    sktrack.autolog(log_models=log_models)
+    try:
+        yield
+    finally:
+        sktrack.autolog(disable=True)
+
+
+def _sktrack_modes(X: np.ndarray, y: np.ndarray, n: int) -> dict[str, list[float]]:
+    """Round-robin over the modes, one fit each per round, so that every mode meets the same
+    load of a shared machine (and the same background compactions of the store)."""
+
+    def plain() -> object:
+        return LinearRegression().fit(X, y)
+
+    def tracked(log_model: bool) -> Fit:
+        return lambda: sktrack.TrackedEstimator(LinearRegression(), log_model=log_model).fit(X, y)
+
+    modes: dict[str, tuple[Callable[[], contextlib.AbstractContextManager[None]], Fit]] = {
+        "plain": (_no_patch, plain),
+        "sktrack, no model": (_no_patch, tracked(False)),
+        "sktrack, model": (_no_patch, tracked(True)),
+        "sktrack autolog, no model": (lambda: _sktrack_autolog(False), plain),
+        "sktrack autolog, model": (lambda: _sktrack_autolog(True), plain),
+    }
+    results: dict[str, list[float]] = {mode: [] for mode in modes}
+    for round_ in range(n + 2):
+        for mode, (patching, fit) in modes.items():
+            with patching():  # patching and unpatching are not timed
+                start = time.perf_counter()
+                fit()
+                elapsed = (time.perf_counter() - start) * 1000
+            if round_ >= 2:  # two warm-up rounds: imports, caches, first files
+                results[mode].append(elapsed)
+    return results
+
+
+def _mlflow_modes(
+    X: np.ndarray, y: np.ndarray, n: int, n_model: int, folder: Path
+) -> dict[str, list[float]]:
+    try:
+        import mlflow
+    except ImportError:
+        print("MLflow is not installed: its rows are left out (pip install mlflow)")
+        return {}
+    mlflow.set_tracking_uri(f"sqlite:///{folder / 'mlflow.db'}")
+    mlflow.set_experiment("bench-overhead")
+
+    def one_run() -> None:
+        with mlflow.start_run():
+            LinearRegression().fit(X, y)
+
+    results = {}
+    for log_models, label, count in ((False, "no model", n), (True, "model", n_model)):
+        mlflow.sklearn.autolog(log_models=log_models, silent=True)
+        results[f"mlflow autolog, {label}"] = _time_fits(one_run, count)
+        mlflow.sklearn.autolog(disable=True)
+    return results
+
+
+def _report(results: dict[str, list[float]]) -> None:
+    plain = statistics.median(results["plain"])
+    print(f"{'mode':28s} {'fits':>5s} {'median ms':>10s} {'mean ms':>9s} {'overhead ms':>12s}")
+    for mode, times in results.items():
+        median = statistics.median(times)
+        overhead = "" if mode == "plain" else f"{median - plain:12.2f}"
+        print(f"{mode:28s} {len(times):5d} {median:10.2f} {statistics.mean(times):9.2f} {overhead}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fits", type=int, default=200, help="fits per mode (default 200)")
+    parser.add_argument(
+        "--mlflow-model-fits", type=int, default=5, help="fits for MLflow with models (default 5)"
+    )
+    parser.add_argument("--no-mlflow", action="store_true", help="leave MLflow out")
+    args = parser.parse_args(argv)
+
+    X, y = _data()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        sktrack.set_store(folder / "sktrack-store")
+        sktrack.set_experiment("bench-overhead")
+        results = _sktrack_modes(X, y, args.fits)
+        if not args.no_mlflow:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # MLflow's own deprecation notices
+                results |= _mlflow_modes(X, y, args.fits, args.mlflow_model_fits, folder)
+        n_runs = len(sktrack.search_runs())
+    print(f"LinearRegression on 1000x10, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(f"sktrack logged {n_runs} runs")
+    _report(results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
