@@ -164,13 +164,15 @@ def _probability_metrics(estimator: Any, X: Any, y: Any, weight: Any) -> dict[st
     from sklearn import metrics
 
     classes = getattr(estimator, "classes_", None)
-    if classes is None or np.ndim(classes) != 1 or np.ndim(y) != 1:
+    y = np.asarray(y)  # also for sequences that only define __array__
+    if classes is None or np.ndim(classes) != 1 or y.ndim != 1:
         return {}  # multi-output classifiers: predict_proba gives one array per output
     values: dict[str, float] = {}
     binary = len(classes) == 2
     if hasattr(estimator, "predict_proba"):
         proba = estimator.predict_proba(X)
-        values["log_loss"] = metrics.log_loss(y, proba, sample_weight=weight, labels=classes)
+        if len(classes) >= 2:  # a model fitted on one class: log loss is undefined
+            values["log_loss"] = metrics.log_loss(y, proba, sample_weight=weight, labels=classes)
         scores = proba[:, 1] if binary else proba  # binary: the greater label's probability
     elif binary and hasattr(estimator, "decision_function"):
         scores = estimator.decision_function(X)  # > 0 means classes_[1], as roc_auc expects
@@ -184,7 +186,11 @@ def _probability_metrics(estimator: Any, X: Any, y: Any, weight: Any) -> dict[st
 
 
 def _roc_auc_defined(y: Any, classes: np.ndarray, weight: Any) -> bool:
-    present = np.unique(np.asarray(y))
+    y = np.asarray(y)
+    # a class whose samples all weigh zero is absent as far as the curve goes
+    present = np.unique(y if weight is None else y[np.asarray(weight) != 0])
+    if len(classes) < 2:
+        return False
     if len(classes) == 2:
         return len(present) == 2
     # One-vs-one needs every class in y, and scikit-learn has no weighted one-vs-one.

@@ -322,3 +322,51 @@ def test_transformer_has_no_metrics(blobs: np.ndarray) -> None:
 def test_docstring_examples_run() -> None:
     results = doctest.testmod(_metrics)
     assert results.attempted >= 1 and results.failed == 0
+
+
+def test_classifier_fitted_on_one_class_logs_no_undefined_metrics() -> None:
+    import numpy as np
+    from sklearn.tree import DecisionTreeClassifier
+
+    from sktrack._metrics import compute_metrics
+
+    X = np.arange(20, dtype=float).reshape(10, 2)
+    y = np.ones(10)
+    values = compute_metrics(DecisionTreeClassifier().fit(X, y), X, y)
+    assert "training_log_loss" not in values and "training_roc_auc" not in values
+    assert values["training_accuracy_score"] == 1.0
+
+
+def test_zero_weight_class_leaves_roc_auc_out() -> None:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from sktrack._metrics import compute_metrics
+
+    X = np.arange(40, dtype=float).reshape(20, 2)
+    y = np.array([0, 1] * 10)
+    weight = np.where(y == 1, 0.0, 1.0)
+    values = compute_metrics(LogisticRegression().fit(X, y), X, y, sample_weight=weight)
+    assert "training_roc_auc" not in values
+
+
+def test_targets_that_only_define_array_are_accepted() -> None:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from sktrack._metrics import compute_metrics
+
+    class Labels:
+        def __init__(self, values: np.ndarray) -> None:
+            self.values = values
+
+        def __array__(self, dtype=None, copy=None):  # type: ignore[no-untyped-def]
+            return self.values
+
+        def __len__(self) -> int:
+            return len(self.values)
+
+    X = np.arange(40, dtype=float).reshape(20, 2)
+    y = np.array([0, 1] * 10)
+    model = LogisticRegression().fit(X, y)
+    assert compute_metrics(model, X, Labels(y)) == compute_metrics(model, X, y)
