@@ -1,0 +1,53 @@
+"""`sktrack.__all__` is the public API: every name resolves, nothing public is missing."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import sktrack
+
+
+@pytest.mark.parametrize("name", sktrack.__all__)
+def test_every_public_name_resolves(name: str) -> None:
+    assert getattr(sktrack, name) is not None
+
+
+def test_dir_lists_exactly_all() -> None:
+    assert dir(sktrack) == sorted(sktrack.__all__)
+    assert len(set(sktrack.__all__)) == len(sktrack.__all__)
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        sktrack.nope  # noqa: B018
+
+
+def _private_modules() -> list[str]:
+    names = []
+    for info in pkgutil.walk_packages(sktrack.__path__, "sktrack."):
+        if info.name.startswith("sktrack.ui") or info.name == "sktrack.__main__":
+            continue  # the UI is an optional extra, tested on its own; __main__ runs the CLI
+        names.append(info.name)
+    return names
+
+
+@pytest.mark.parametrize("module", _private_modules())
+def test_every_module_declares_all(module: str) -> None:
+    mod = importlib.import_module(module)
+    assert hasattr(mod, "__all__"), module
+    for name in mod.__all__:
+        assert hasattr(mod, name), f"{module}.__all__ names {name!r}, which it does not define"
+
+
+def test_every_error_is_an_sktrack_error() -> None:
+    from sktrack import exceptions
+
+    for name in exceptions.__all__:
+        cls = getattr(exceptions, name)
+        if name.endswith("Error"):
+            assert issubclass(cls, sktrack.SktrackError), name
+        else:
+            assert issubclass(cls, exceptions.SktrackWarning), name
