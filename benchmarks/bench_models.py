@@ -3,13 +3,17 @@ skops, and MLflow (when installed).  Target: sktrack within 1.2x of bare skops f
 
 Usage::
 
-    python benchmarks/bench_models.py [--trees 200] [--repeat 5] [--no-mlflow]
+    python benchmarks/bench_models.py [--trees 200] [--repeat 7] [--no-mlflow]
 
-Save is timed in this process (best and median of ``--repeat``): ``skops.io.dump`` to a file against
-``sktrack.log_model`` into an open run (skops dump + sha256 + content hash + flagged types +
-two atomic writes) and ``mlflow.sklearn.log_model``.  Cold load runs in a fresh interpreter
-each time and times import + load + one predict from inside it (the interpreter's own start-up
-is the same for all and is reported separately as the wall time).
+Save is timed in this process: ``skops.io.dump`` to a file against ``sktrack.log_model`` into
+an open run (skops's dump + sha256 + content hash + flagged types + two atomic writes) and
+``mlflow.sklearn.log_model``.  Cold load runs in a fresh interpreter each time and times
+import + load + one predict from inside it (the interpreter's own start-up is the same for all;
+the wall time including it is shown too).
+
+The contenders run in turns, round by round, and the ratio to bare skops is the median of the
+per-round ratios: on a shared machine the load changes from second to second, and two numbers
+taken minutes apart would measure the neighbours rather than the code.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+BASE_SAVE, BASE_LOAD = "skops.io.dump", "skops.io.load"
 
 _CHILD = """
 import time
@@ -35,8 +40,8 @@ model.predict([[0.0] * {features}])
 print(time.perf_counter() - start)
 """
 
-BODIES = {
-    "skops.io.load": (
+LOADS = {
+    BASE_LOAD: (
         "import skops.io\nmodel = skops.io.load({path!r}, trusted=['sklearn.tree._tree.Tree'])"
     ),
     "sktrack runs:/": (
@@ -52,6 +57,8 @@ BODIES = {
     ),
 }
 
+Timings = dict[str, list[float]]
+
 
 def _fit(trees: int, features: int) -> object:
     from sklearn.datasets import make_regression
@@ -61,54 +68,48 @@ def _fit(trees: int, features: int) -> object:
     return RandomForestRegressor(trees, random_state=0, n_jobs=-1).fit(X, y)
 
 
-def _median_time(action: Callable[[int], object], repeat: int) -> tuple[float, float]:
-    """(best, median) seconds: the best shows the cost, the median how noisy the machine is."""
-    times = []
+def _in_turns(actions: dict[str, Callable[[int], float]], repeat: int) -> Timings:
+    """Run every action once per round, ``repeat`` rounds; seconds per action and round."""
+    timings: Timings = {name: [] for name in actions}
     for i in range(repeat):
+        for name, action in actions.items():
+            timings[name].append(action(i))
+    return timings
+
+
+def _timed(action: Callable[[int], object]) -> Callable[[int], float]:
+    def run(i: int) -> float:
         start = time.perf_counter()
         action(i)
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times)
+        return time.perf_counter() - start
+
+    return run
 
 
-def _cold_load(body: str, features: int, repeat: int, **values: str) -> tuple[float, float, float]:
-    """(best, median) inside-the-child seconds and median wall seconds over fresh interpreters."""
-    code = _CHILD.format(body=body.format(**values), features=features)
-    inner, wall = [], []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-        )
-        wall.append(time.perf_counter() - start)
-        inner.append(float(out.stdout.strip().splitlines()[-1]))
-    return min(inner), statistics.median(inner), statistics.median(wall)
-
-
-def _save_all(model: object, tmp: Path, repeat: int, with_mlflow: bool) -> dict[str, object]:
+def _save_timings(model: object, tmp: Path, repeat: int) -> tuple[Timings, str]:
     import skops.io
 
     import sktrack
 
-    found: dict[str, object] = {}
-    found["skops.io.dump"] = _median_time(
-        lambda i: skops.io.dump(model, tmp / f"bare-{i}.skops"), repeat
-    )
     sktrack.set_store(tmp / "store")
+    uris: list[str] = []
     with sktrack.start_run(run_name="bench"):
-        infos = []
-        found["sktrack.log_model"] = _median_time(
-            lambda i: infos.append(sktrack.log_model(model, f"model-{i}")), repeat
+        sktrack.log_model(model, "warm-up")  # first-call imports are not what is measured
+        timings = _in_turns(
+            {
+                BASE_SAVE: _timed(lambda i: skops.io.dump(model, tmp / f"bare-{i}.skops")),
+                "sktrack.log_model": _timed(
+                    lambda i: uris.append(sktrack.log_model(model, f"model-{i}").model_uri)
+                ),
+            },
+            repeat,
         )
-    mv = sktrack.registry.register_model(infos[0].model_uri, "bench_rf")
-    sktrack.registry.set_alias("bench_rf", "champion", mv.version)
-    found["run_uri"], found["size"] = infos[0].model_uri, (tmp / "bare-0.skops").stat().st_size
-    if with_mlflow:
-        found.update(_mlflow_save(model, tmp, max(1, min(repeat, 2))))
-    return found
+    version = sktrack.registry.register_model(uris[0], "bench_rf").version
+    sktrack.registry.set_alias("bench_rf", "champion", version)
+    return timings, uris[0]
 
 
-def _mlflow_save(model: object, tmp: Path, repeat: int) -> dict[str, object]:
+def _mlflow_save(model: object, tmp: Path, repeat: int) -> tuple[Timings, str, str]:
     import mlflow
     import mlflow.sklearn
 
@@ -116,24 +117,39 @@ def _mlflow_save(model: object, tmp: Path, repeat: int) -> dict[str, object]:
     mlflow.set_tracking_uri(tracking)
     mlflow.set_experiment("bench")
     uris: list[str] = []
-    with mlflow.start_run():
-        seconds = _median_time(
-            lambda i: uris.append(
-                # MLflow 3 saves sklearn models with skops too, and asks for the tree type
-                mlflow.sklearn.log_model(
-                    model, name=f"m{i}", skops_trusted_types=["sklearn.tree._tree.Tree"]
-                ).model_uri
-            ),
-            repeat,
+
+    def log(i: int) -> None:
+        # MLflow 3 saves sklearn models with skops too, and asks for the tree type
+        info = mlflow.sklearn.log_model(
+            model, name=f"m{i}", skops_trusted_types=["sklearn.tree._tree.Tree"]
         )
-    return {"mlflow.sklearn.log_model": seconds, "tracking": tracking, "mlflow_uri": uris[0]}
+        uris.append(info.model_uri)
+
+    with mlflow.start_run():
+        timings = _in_turns({"mlflow.sklearn.log_model": _timed(log)}, repeat)
+    return timings, tracking, uris[0]
+
+
+def _cold_load(code: str) -> float:
+    """Seconds, measured inside a fresh interpreter, to import, load and predict once."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise RuntimeError(f"the cold load failed:\n{code}\n{out.stderr}")
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _load_timings(names: list[str], features: int, repeat: int, **values: str) -> Timings:
+    codes = {n: _CHILD.format(body=LOADS[n].format(**values), features=features) for n in names}
+    return _in_turns(
+        {name: lambda i, c=code: _cold_load(c) for name, code in codes.items()}, repeat
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trees", type=int, default=200)
     parser.add_argument("--features", type=int, default=20)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--no-mlflow", action="store_true")
     args = parser.parse_args(argv)
     with_mlflow = not args.no_mlflow and importlib.util.find_spec("mlflow") is not None
@@ -142,49 +158,36 @@ def main(argv: list[str] | None = None) -> int:
     model = _fit(args.trees, args.features)
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        saved = _save_all(model, tmp, args.repeat, with_mlflow)
-        values = {
-            "path": str(tmp / "bare-0.skops"),
-            "store": str(tmp / "store"),
-            "run_uri": str(saved["run_uri"]),
-            "tracking": str(saved.get("tracking", "")),
-            "mlflow_uri": str(saved.get("mlflow_uri", "")),
-        }
-        loads = {
-            name: _cold_load(body, args.features, args.repeat, **values)
-            for name, body in BODIES.items()
-            if with_mlflow or not name.startswith("mlflow")
-        }
-    _report(args, saved, loads, with_mlflow)
+        saves, run_uri = _save_timings(model, tmp, args.repeat)
+        values = {"path": str(tmp / "bare-0.skops"), "store": str(tmp / "store")}
+        values.update(run_uri=run_uri, tracking="", mlflow_uri="")
+        names = [BASE_LOAD, "sktrack runs:/", "sktrack models:/@alias"]
+        if with_mlflow:
+            mlflow_saves, values["tracking"], values["mlflow_uri"] = _mlflow_save(
+                model, tmp, max(1, min(args.repeat, 3))
+            )
+            saves.update(mlflow_saves)
+            names.append("mlflow.sklearn.load_model")
+        loads = _load_timings(names, args.features, args.repeat, **values)
+        size = (tmp / "bare-0.skops").stat().st_size
+    print(f"RandomForestRegressor, {args.trees} trees, 5000x{args.features}; "
+          f"model.skops {size / 1e6:.1f} MB; {args.repeat} rounds")  # fmt: skip
+    _report("save (in process)", saves, BASE_SAVE)
+    _report("cold load (fresh interpreter: import + load + predict)", loads, BASE_LOAD)
+    if not with_mlflow:
+        print("\nMLflow is not installed (or --no-mlflow): its rows are left out.")
     return 0
 
 
-def _report(
-    args: argparse.Namespace,
-    saved: dict[str, object],
-    loads: dict[str, tuple[float, float, float]],
-    with_mlflow: bool,
-) -> None:
-    size = int(saved["size"])  # type: ignore[call-overload]
-    print(f"RandomForestRegressor, {args.trees} trees, 5000x{args.features}; "
-          f"model.skops {size / 1e6:.1f} MB; best and median of {args.repeat}")  # fmt: skip
-    print("\nsave (in process)                 best    median   best vs skops")
-    base = saved["skops.io.dump"][0]  # type: ignore[index]
-    for name in ("skops.io.dump", "sktrack.log_model", "mlflow.sklearn.log_model"):
-        if name in saved:
-            best, median = saved[name]  # type: ignore[misc]
-            print(
-                f"  {name:28s} {best * 1000:7.0f} ms {median * 1000:7.0f} ms  {best / base:6.2f}x"
-            )
-    print("\ncold load (fresh interpreter: import + load + predict; wall incl. start-up)")
-    inner_base = loads["skops.io.load"][0]
-    for name, (best, median, wall) in loads.items():
+def _report(title: str, timings: Timings, base: str) -> None:
+    print(f"\n{title}\n  {'':28s} {'best':>7s}    {'median':>7s}    vs skops (median of rounds)")
+    for name, times in timings.items():
+        pairs = zip(times, timings[base], strict=False)  # MLflow has fewer rounds
+        ratio = statistics.median(t / b for t, b in pairs)
         print(
-            f"  {name:28s} {best * 1000:7.0f} ms {median * 1000:7.0f} ms  "
-            f"{best / inner_base:6.2f}x   (wall {wall * 1000:.0f} ms)"
+            f"  {name:28s} {min(times) * 1000:7.0f} ms {statistics.median(times) * 1000:7.0f} ms"
+            f" {ratio:6.2f}x"
         )
-    if not with_mlflow:
-        print("\nMLflow is not installed (or --no-mlflow): its rows are left out.")
 
 
 if __name__ == "__main__":
