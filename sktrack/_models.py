@@ -67,9 +67,8 @@ __all__ = [
 MODEL_FILE = "model.skops"
 META_FILE = "model.json"
 FORMAT_VERSION = 1
-CONTENT_HASH_RECIPE = (
-    "content-v1"  # names how the content hash is computed; see describe_model_bytes
-)
+# names how the content hash is computed (see describe_model_bytes); a new recipe, a new name
+CONTENT_HASH_RECIPE = "content-v1"
 TRUSTED_ENV = "SKTRACK_TRUSTED_TYPES"
 
 # Types skops flags but that run no code of their own when loaded or used; each entry says why.

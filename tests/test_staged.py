@@ -192,3 +192,32 @@ def test_docstring_examples_run():
     results = doctest.testmod(_staged)
     assert results.attempted > 0
     assert results.failed == 0
+
+
+# scikit-learn's own checks of the estimator API; the checks that fit on their own data and
+# expect a model trained on it do not apply (scikit-learn skips them for FrozenEstimator too)
+API_CHECKS = [
+    "check_no_attributes_set_in_init",
+    "check_parameters_default_constructible",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_do_not_raise_errors_in_init_or_set_params",
+    "check_estimator_cloneable",
+    "check_estimator_repr",
+    "check_estimators_overwrite_params",
+    "check_dont_overwrite_parameters",
+    "check_estimators_fit_returns_self",
+    "check_mixin_order",
+    "check_valid_tag_types",
+    "check_estimator_tags_renamed",
+    "check_n_features_in_after_fitting",
+]
+
+
+@pytest.mark.parametrize("check", API_CHECKS)
+def test_scikit_learn_api_checks(store, check):
+    from sklearn.utils import estimator_checks
+
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    sktrack.log_model(LogisticRegression().fit(X, X[:, 0] > 0), registered_model_name="api")
+    getattr(estimator_checks, check)("StagedModel", StagedModel("models:/api/1"))
