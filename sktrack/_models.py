@@ -27,7 +27,7 @@ import time
 import warnings
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +46,7 @@ from .exceptions import (
 if TYPE_CHECKING:
     from ._fs import FileSystem
     from ._records import Run
+    from ._store import Store
 
 __all__ = [
     "BUILTIN_TRUSTED_TYPES",
@@ -59,8 +60,10 @@ __all__ = [
     "load_model",
     "load_model_folder",
     "log_model",
+    "model_folders",
     "read_model_meta",
     "trusted_types",
+    "verify_store_models",
     "write_model_folder",
 ]
 
@@ -694,6 +697,27 @@ def _minor(version: str) -> str:
 
 def _where(fs: FileSystem, path: str) -> str:
     return fs.local_path(path) or f"{fs.location}/{path}"
+
+
+def model_folders(fs: FileSystem) -> Iterator[str]:
+    """Every model folder in a store: in runs' artifacts and the registry's copies."""
+    for run_id in fs.list_dirs("artifacts"):
+        for name in fs.list_dirs(f"artifacts/{run_id}"):
+            if fs.exists(f"artifacts/{run_id}/{name}/{META_FILE}"):
+                yield f"artifacts/{run_id}/{name}"
+    for model in fs.list_dirs("registry/models"):
+        for copy in fs.list_dirs(f"registry/models/{model}/copies"):
+            yield f"registry/models/{model}/copies/{copy}"
+
+
+def verify_store_models(store: Store) -> Iterator[str]:
+    """A problem line for each model folder whose file is missing or fails its sha256."""
+    for folder in model_folders(store.fs):
+        try:
+            meta = read_model_meta(store.fs, folder, folder)
+            _read_verified(store.fs, join(folder, MODEL_FILE), {meta.sha256}, folder)
+        except (ModelIntegrityError, ArtifactNotFoundError, StoreError) as exc:
+            yield f"model {folder}: {exc}"
 
 
 # -- the public verbs -----------------------------------------------------------------------

@@ -589,3 +589,25 @@ def test_docstring_examples_run():
     results = doctest.testmod(_models)
     assert results.attempted > 0
     assert results.failed == 0
+
+
+def test_doctor_names_a_model_file_whose_hash_fails(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from pathlib import Path
+
+    from sklearn.linear_model import LinearRegression
+
+    import sktrack
+    from sktrack._doctor import run_doctor
+
+    store = sktrack.set_store(tmp_path / "doctor-store")
+    info = sktrack.log_model(LinearRegression().fit([[0], [1]], [0, 1]))
+    assert run_doctor(store).ok
+    model_file = Path(store.fs.local_path(info.folder)) / "model.skops"
+    data = bytearray(model_file.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model_file.write_bytes(bytes(data))
+    report = run_doctor(store)
+    assert not report.ok
+    (problem,) = report.model_problems
+    assert problem.startswith(f"model {info.folder}: model file {model_file} has sha256 ")
+    assert "was recorded when it was logged" in report.model_problems[0]
