@@ -706,8 +706,8 @@ def model_folders(fs: FileSystem) -> Iterator[str]:
             if fs.exists(f"artifacts/{run_id}/{name}/{META_FILE}"):
                 yield f"artifacts/{run_id}/{name}"
     for model in fs.list_dirs("registry/models"):
-        for copy in fs.list_dirs(f"registry/models/{model}/copies"):
-            yield f"registry/models/{model}/copies/{copy}"
+        for copy_id in fs.list_dirs(f"registry/models/{model}/copies"):
+            yield f"registry/models/{model}/copies/{copy_id}"
 
 
 def verify_store_models(store: Store) -> Iterator[str]:
