@@ -6,13 +6,13 @@ Only the store layer turns them into Arrow rows and back.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 __all__ = [
     "Experiment",
+    "FrozenMapping",
     "Metric",
     "ModelVersion",
     "Param",
@@ -47,8 +47,38 @@ class Stage(enum.StrEnum):
         return self.value
 
 
+class FrozenMapping(Mapping[str, Any]):
+    """A read-only mapping that, unlike ``MappingProxyType``, pickles and compares by value."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
+        self._data = dict(data or {})
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        return self._data == (dict(other) if isinstance(other, Mapping) else other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._data.items(), key=lambda kv: kv[0])))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMapping, (self._data,))
+
+
 def _frozen(mapping: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(mapping or {}))
+    return mapping if isinstance(mapping, FrozenMapping) else FrozenMapping(mapping)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 
-from ._records import ModelVersion
 from .exceptions import SktrackError
 
 __all__ = ["StagedModel"]
@@ -141,19 +140,6 @@ class StagedModel(BaseEstimator):
             for attr in ("model_version_", "version_", "signature_", "estimator_"):
                 setattr(clone, attr, getattr(self, attr))
         return clone
-
-    def __getstate__(self) -> dict[str, Any]:
-        # ModelVersion holds a mappingproxy, which pickle refuses: store its fields instead
-        state = dict(super().__getstate__())
-        mv = state.get("model_version_")
-        if isinstance(mv, ModelVersion):
-            state["model_version_"] = {**mv.__dict__, "tags": dict(mv.tags)}
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if isinstance(state.get("model_version_"), dict):
-            state = {**state, "model_version_": ModelVersion(**state["model_version_"])}
-        super().__setstate__(state)
 
     def __sklearn_tags__(self) -> Any:
         tags = deepcopy(get_tags(self._model()))
