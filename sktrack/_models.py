@@ -97,6 +97,10 @@ BUILTIN_TRUSTED_TYPES: Mapping[str, str] = {
     "sklearn.model_selection._split.KFold": "a fitted search's cv splitter: n_splits, shuffle, seed",
     "sklearn.model_selection._split.StratifiedKFold": "a fitted search's cv splitter: n_splits, "
     "shuffle, seed",
+    "sklearn.utils._metadata_requests.MetadataRequest": "metadata-routing bookkeeping that "
+    "scikit-learn < 1.7 leaves on fitted searches: dicts of parameter names",
+    "sklearn.utils._metadata_requests.MethodMetadataRequest": "one method's part of the "
+    "above: a dict of parameter names",
     "sklearn.utils.validation.check_array": "input validation that HistGradientBoosting keeps "
     "for categorical features",
     "functools.partial": "binds arguments only; the function and arguments it holds are "
