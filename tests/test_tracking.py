@@ -417,3 +417,33 @@ def test_search_runs_ties_keep_newest_first(grid_runs) -> None:  # type: ignore[
     df = sktrack.search_runs(order_by=["tags.family"])
     linear = df[df["tags.family"] == "linear"]
     assert linear["start_time"].is_monotonic_decreasing
+
+
+def test_runs_record_the_git_commit_and_dirty_flag(
+    store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+
+    from sktrack import _tracking
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "f.txt").write_text("1")
+    subprocess.run([*git, "-C", str(repo), "add", "f.txt"], check=True)
+    subprocess.run([*git, "-C", str(repo), "commit", "-qm", "c"], check=True)
+    commit = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    (repo / "f.txt").write_text("2")  # a tracked file changed: dirty
+    monkeypatch.chdir(repo)
+    _tracking._environment.cache_clear()
+    try:
+        with sktrack.start_run() as run:
+            pass
+    finally:
+        _tracking._environment.cache_clear()
+    tags = sktrack.get_run(run.run_id).tags
+    assert tags["sktrack.git.commit"] == commit
+    assert tags["sktrack.git.dirty"] == "true"
