@@ -1,0 +1,303 @@
+"""The registry's state on disk: version files, the event log and its replay.
+
+A model's versions are files created exclusively (so concurrent registrations get distinct
+numbers without gaps) and never rewritten; every later change is a new event file, replayed in
+name (= time) order over them (the layout is drawn in `sktrack.registry`'s docstring).  Nothing
+here knows which store is in use: every function takes the `FileSystem`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from ._fs import unique_name
+from ._records import ModelVersion, Stage
+from ._uri import check_name
+from .exceptions import (
+    InvalidArgumentError,
+    ModelNotFoundError,
+    ModelVersionNotFoundError,
+    StoreError,
+)
+
+if TYPE_CHECKING:
+    from ._fs import FileSystem
+
+__all__ = [
+    "FORMAT_VERSION",
+    "ROOT",
+    "ModelState",
+    "RegistryEvent",
+    "allocate_version",
+    "append_event",
+    "by_alias",
+    "current_user",
+    "get_version",
+    "latest_in",
+    "model_dir",
+    "model_names",
+    "now_ms",
+    "read_state",
+    "version_from_record",
+]
+
+ROOT = "registry/models"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RegistryEvent:
+    """One change to a registered model, as recorded in its event log."""
+
+    kind: str  # stage, alias, delete_alias, description, tag, delete_tag, delete_version
+    version: int | None  # None for changes to the model itself
+    timestamp: int  # ms since the epoch
+    user: str
+    stage: Stage | None = None
+    archive_existing: bool = False
+    alias: str | None = None
+    key: str | None = None
+    value: str | None = None
+
+
+# -- reading the state ----------------------------------------------------------------------
+
+
+@dataclass
+class ModelState:
+    """A model's state: its version records with the event log replayed over them."""
+
+    name: str
+    records: dict[int, dict[str, Any]]
+    events: list[RegistryEvent]
+    versions: dict[int, ModelVersion] = field(default_factory=dict)
+    deleted: set[int] = field(default_factory=set)
+    aliases: dict[str, int] = field(default_factory=dict)
+    description: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def replay(self) -> ModelState:
+        for number, record in sorted(self.records.items()):
+            self.versions[number] = version_from_record(record)
+        for event in self.events:
+            self._apply(event)
+        for alias, number in self.aliases.items():
+            mv = self.versions[number]
+            self.versions[number] = replace(mv, aliases=tuple(sorted((*mv.aliases, alias))))
+        return self
+
+    def _apply(self, event: RegistryEvent) -> None:
+        number = event.version
+        if number is not None and (number not in self.versions or number in self.deleted):
+            return
+        if number is None:
+            self._apply_to_model(event)
+        elif event.kind == "stage" and event.stage is not None:
+            self._transition(number, event.stage, event.archive_existing)
+        elif event.kind == "alias" and event.alias is not None:
+            self.aliases[event.alias] = number
+        elif event.kind == "delete_version":
+            self.deleted.add(number)
+            self.aliases = {a: v for a, v in self.aliases.items() if v != number}
+        else:
+            self.versions[number] = _apply_to_version(self.versions[number], event)
+
+    def _apply_to_model(self, event: RegistryEvent) -> None:
+        if event.kind == "delete_alias" and event.alias is not None:
+            self.aliases.pop(event.alias, None)
+        elif event.kind == "description":
+            self.description = event.value or ""
+        elif event.kind == "tag" and event.key is not None:
+            self.tags[event.key] = event.value or ""
+        elif event.kind == "delete_tag" and event.key is not None:
+            self.tags.pop(event.key, None)
+
+    def _transition(self, number: int, stage: Stage, archive_existing: bool) -> None:
+        if archive_existing and stage in (Stage.STAGING, Stage.PRODUCTION):
+            for other, mv in self.versions.items():
+                if other != number and mv.stage == stage and other not in self.deleted:
+                    self.versions[other] = replace(mv, stage=Stage.ARCHIVED)
+        self.versions[number] = replace(self.versions[number], stage=stage)
+
+    def live(self) -> list[ModelVersion]:
+        """The versions not deleted, oldest first."""
+        return [mv for n, mv in sorted(self.versions.items()) if n not in self.deleted]
+
+
+def _apply_to_version(mv: ModelVersion, event: RegistryEvent) -> ModelVersion:
+    if event.kind == "description":
+        return replace(mv, description=event.value or "")
+    tags = dict(mv.tags)
+    if event.kind == "tag" and event.key is not None:
+        tags[event.key] = event.value or ""
+    elif event.kind == "delete_tag" and event.key is not None:
+        tags.pop(event.key, None)
+    return replace(mv, tags=tags)
+
+
+def version_from_record(record: Mapping[str, Any]) -> ModelVersion:
+    return ModelVersion(
+        name=record["name"],
+        version=record["version"],
+        run_id=record["run_id"],
+        source=record["source"],
+        description=record["description"],
+        tags=record["tags"],
+        sha256=record["sha256"],
+        created_at=record["created_at"],
+        sklearn_version=record["sklearn_version"],
+        signature=record["signature"],
+    )
+
+
+def model_dir(name: str) -> str:
+    return f"{ROOT}/{check_name(name, 'model name')}"
+
+
+def _version_path(name: str, number: int) -> str:
+    # zero-padded, so a listing sorts in version order
+    return f"{model_dir(name)}/versions/{number:010d}.json"
+
+
+def _load_json(fs: FileSystem, path: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(fs.read_bytes(path))
+    except ValueError as exc:
+        raise StoreError(f"registry file {fs.location}/{path} is damaged: {exc}") from None
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise StoreError(
+            f"registry file {fs.location}/{path} has format version "
+            f"{doc.get('format_version')!r}; this sktrack reads {FORMAT_VERSION}. Upgrade sktrack."
+        )
+    return doc
+
+
+def read_state(fs: FileSystem, name: str) -> ModelState:
+    folder = model_dir(name)
+    records = {}
+    for info in fs.list(f"{folder}/versions", ".json"):
+        record = _load_json(fs, info.path)
+        records[record["version"]] = record
+    if not records:
+        raise ModelNotFoundError(_no_model_message(fs, name))
+    events = [_event_from_doc(_load_json(fs, i.path)) for i in fs.list(f"{folder}/events", ".json")]
+    return ModelState(name, records, events).replay()
+
+
+def _no_model_message(fs: FileSystem, name: str) -> str:
+    names = model_names(fs)
+    known = ", ".join(repr(n) for n in names[:10]) + (", ..." if len(names) > 10 else "")
+    return (
+        f"no registered model named {name!r} in store {fs.location}; "
+        + (f"registered models: {known}" if names else "the registry is empty")
+        + ". Register one with sktrack.registry.register_model(model_uri, name)."
+    )
+
+
+def model_names(fs: FileSystem) -> list[str]:
+    return [n for n in fs.list_dirs(ROOT) if fs.list(f"{ROOT}/{n}/versions", ".json")]
+
+
+def _event_from_doc(doc: Mapping[str, Any]) -> RegistryEvent:
+    stage = doc.get("stage")
+    return RegistryEvent(
+        kind=doc["kind"],
+        version=doc.get("version"),
+        timestamp=doc["timestamp"],
+        user=doc.get("user", ""),
+        stage=None if stage is None else Stage(stage),
+        archive_existing=bool(doc.get("archive_existing", False)),
+        alias=doc.get("alias"),
+        key=doc.get("key"),
+        value=doc.get("value"),
+    )
+
+
+def get_version(state: ModelState, number: object) -> ModelVersion:
+    if isinstance(number, str) and number.isdigit():
+        number = int(number)
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise InvalidArgumentError(f"version must be an int such as 1, got {number!r}")
+    if number in state.deleted:
+        raise ModelVersionNotFoundError(
+            f"version {number} of model {state.name!r} was deleted; numbers are never reused"
+        )
+    if number not in state.versions:
+        live = [mv.version for mv in state.live()]
+        raise ModelVersionNotFoundError(
+            f"model {state.name!r} has no version {number}; its versions are {_number_list(live)}"
+        )
+    return state.versions[number]
+
+
+def _number_list(numbers: list[int]) -> str:
+    return ", ".join(map(str, numbers)) if numbers else "none (all deleted)"
+
+
+def latest_in(state: ModelState, stage: Stage) -> ModelVersion:
+    in_stage = [mv for mv in state.live() if mv.stage == stage]
+    if not in_stage:
+        raise ModelVersionNotFoundError(
+            f"model {state.name!r} has no version in stage {stage.value!r}; move one there with "
+            f"sktrack.registry.transition_stage({state.name!r}, <version>, {stage.value!r})"
+        )
+    return in_stage[-1]
+
+
+def by_alias(state: ModelState, alias: str) -> ModelVersion:
+    number = state.aliases.get(alias)
+    if number is None:
+        known = ", ".join(repr(a) for a in sorted(state.aliases)) or "none"
+        raise ModelVersionNotFoundError(
+            f"model {state.name!r} has no alias {alias!r}; its aliases: {known}. Set one with "
+            f"sktrack.registry.set_alias({state.name!r}, {alias!r}, <version>)"
+        )
+    return state.versions[number]
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in this environment (some containers)
+        return ""
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def append_event(fs: FileSystem, name: str, kind: str, **fields: Any) -> None:
+    """Publish one event as a new, uniquely named file (never rewriting a shared one)."""
+    doc = {
+        "format_version": FORMAT_VERSION,
+        "kind": kind,
+        "timestamp": now_ms(),
+        "user": current_user(),
+    }
+    doc.update(fields)
+    path = f"{model_dir(name)}/events/{unique_name(suffix='.json')}"
+    fs.write_atomic(path, json.dumps(doc, sort_keys=True).encode())
+
+
+def allocate_version(fs: FileSystem, name: str, record: dict[str, Any]) -> dict[str, Any]:
+    """Create the next version file exclusively; on losing a race, try the next number.
+
+    A number is only tried after every smaller one exists, so numbers have no gaps.
+    """
+    existing = fs.list(f"{model_dir(name)}/versions", ".json")
+    number = len(existing) + 1
+    if existing:
+        number = max(number, int(existing[-1].path.rsplit("/", 1)[1].split(".")[0]) + 1)
+    while True:
+        record = {**record, "version": number}
+        if fs.create_exclusive(_version_path(name, number), json.dumps(record).encode()):
+            return record
+        number += 1
