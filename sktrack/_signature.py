@@ -7,15 +7,13 @@ A signature describes a model's inputs (and, optionally, its outputs) in one of 
 * a tensor (:class:`TensorSpec`): an array's dtype and shape, batch dimension ``-1``, dense or
   sparse (with the sparse format).
 
-:meth:`Signature.check` validates input before predict and adapts it to what the model saw at fit.
-The rules (safe casts, nulls, extra columns, a DataFrame given to an array signature, ...) are in
-docs/signatures.md; every check is vectorised, none loops over rows in Python.
+:meth:`Signature.check` validates input before predict and adapts it to what the model saw at fit;
+the checks live in ``_signature_check``. This module keeps the specs, inference and the JSON format.
 """
 
 from __future__ import annotations
 
 import json
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
@@ -24,9 +22,19 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .exceptions import ExtraColumnsWarning, InvalidArgumentError, SignatureError
+from .exceptions import InvalidArgumentError
 
-__all__ = ["ColumnSpec", "Signature", "TableSpec", "TensorSpec", "infer_signature"]
+__all__ = [
+    "ColumnSpec",
+    "LogicalType",
+    "Signature",
+    "TableSpec",
+    "TensorSpec",
+    "infer_signature",
+    "listing",
+    "logical_type",
+    "name_text",
+]
 
 #: The version written by :meth:`Signature.to_dict`; readers dispatch on it.
 FORMAT_VERSION = 1
@@ -37,20 +45,6 @@ LogicalType = Literal[
 
 # At most this many names or levels are spelled out in a message; the rest are counted.
 _MAX_LISTED = 10
-
-# For arrays, the dtype kinds each signature kind accepts (numpy kind letters). An object array
-# is accepted where strings are expected only if it holds strings (checked separately).
-_ARRAY_KINDS: dict[str, str] = {
-    "f": "fiu",
-    "c": "cfiu",
-    "i": "iu",
-    "u": "u",
-    "b": "b",
-    "U": "UO",
-    "S": "S",
-    "M": "M",
-    "m": "m",
-}
 
 
 @dataclass(frozen=True)
@@ -96,7 +90,7 @@ class ColumnSpec:
         """The type as a short human string: ``int64``, ``category ('a', 'b')``."""
         if self.type == "category":
             ordered = "ordered " if self.ordered else ""
-            return f"{ordered}category ({_listing(self.categories or ())})"
+            return f"{ordered}category ({listing(self.categories or ())})"
         if self.type == "string" and self.dtype == "object":
             return "object (strings)"
         return self.dtype
@@ -195,9 +189,11 @@ class Signature:
         >>> sig.check(np.ones((2, 3), dtype=np.int32)).shape
         (2, 3)
         """
+        from ._signature_check import check_table, check_tensor  # it imports this module
+
         if isinstance(self.inputs, TableSpec):
-            return _check_table(self.inputs, X)
-        return _check_tensor(self.inputs, X)
+            return check_table(self.inputs, X)
+        return check_tensor(self.inputs, X)
 
     def to_rows(self, part: Literal["inputs", "outputs"] = "inputs") -> list[tuple[str, str, bool]]:
         """``(name, type, nullable)`` rows describing the inputs or the outputs, for display.
@@ -214,7 +210,7 @@ class Signature:
         if isinstance(spec, TensorSpec):
             name = "(array)" if spec.format is None else f"({spec.format} matrix)"
             return [(name, spec.render(), False)]
-        return [(_name_text(c.name), c.render(), c.nullable) for c in spec.columns]
+        return [(name_text(c.name), c.render(), c.nullable) for c in spec.columns]
 
     def __str__(self) -> str:
         lines = []
@@ -296,7 +292,7 @@ def _infer_spec(data: Any) -> Spec:
             dupes = data.columns[data.columns.duplicated()].unique().tolist()
             raise InvalidArgumentError(
                 f"cannot record a signature for a DataFrame with duplicate column names "
-                f"({_listing(dupes)}): rename the columns so each name appears once"
+                f"({listing(dupes)}): rename the columns so each name appears once"
             )
         return TableSpec(tuple(_infer_column(name, col) for name, col in data.items()))
     if isinstance(data, pd.Series):
@@ -329,7 +325,7 @@ def _infer_column(name: Any, column: pd.Series) -> ColumnSpec:
             categories_dtype=str(levels.dtype),
             ordered=bool(dtype.ordered),
         )
-    return ColumnSpec(name, _logical_type(column), str(dtype), nullable)
+    return ColumnSpec(name, logical_type(column), str(dtype), nullable)
 
 
 def _checked_name(name: Any) -> str | int | None:
@@ -351,7 +347,7 @@ def _json_levels(levels: pd.Index) -> list[Any]:
     return levels.astype(str).tolist()
 
 
-def _logical_type(column: pd.Series) -> LogicalType:
+def logical_type(column: pd.Series) -> LogicalType:
     dtype = column.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         return "category"
@@ -367,216 +363,6 @@ def _logical_type(column: pd.Series) -> LogicalType:
         (pd.api.types.is_string_dtype, "string"),
     ]
     return next((logical for test, logical in checks if test(dtype)), "object")
-
-
-# --- checking a table -----------------------------------------------------------------------
-
-
-def _check_table(spec: TableSpec, X: Any) -> pd.DataFrame | pd.Series:
-    frame = _as_frame(spec, X)
-    problems = _duplicate_problems(frame, spec.names)
-    duplicated = set(frame.columns[frame.columns.duplicated()])
-    casts: dict[Any, pd.Series] = {}
-    present = set(frame.columns)
-    for column in spec.columns:
-        if column.name not in present:
-            problems.append(f"missing column {_name_text(column.name)!r} ({column.render()})")
-        elif column.name not in duplicated:
-            problem, cast = _check_column(column, frame[column.name])
-            if problem:
-                problems.append(problem)
-            elif cast is not None:
-                casts[column.name] = cast
-    if problems:
-        raise SignatureError(problems)
-    return _assemble(spec, frame, casts)
-
-
-def _as_frame(spec: TableSpec, X: Any) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
-        return X
-    if isinstance(X, pd.Series):
-        # A Series carries one column: under a Series signature its own name is incidental.
-        return X.to_frame(spec.names[0] if spec.series else X.name)
-    if spec.series and not sparse.issparse(X):
-        array = X if isinstance(X, np.ndarray) else np.asarray(X)
-        if array.ndim == 1:
-            return pd.Series(array, name=spec.names[0]).to_frame()
-    raise SignatureError(
-        [
-            f"expected a DataFrame with columns {_listing(spec.names)}, got {_describe(X)}; "
-            "build one with pd.DataFrame(X, columns=signature.input_names)"
-        ]
-    )
-
-
-def _duplicate_problems(frame: pd.DataFrame, names: list[Any]) -> list[str]:
-    if frame.columns.is_unique:
-        return []
-    counts = frame.columns.value_counts()
-    return [
-        f"column {_name_text(name)!r} appears {counts[name]} times"
-        for name in names
-        if name in counts.index and counts[name] > 1
-    ]
-
-
-def _assemble(spec: TableSpec, frame: pd.DataFrame, casts: dict[Any, pd.Series]) -> Any:
-    names = spec.names
-    if len(frame.columns) > len(names):
-        known = set(names)
-        extra = [c for c in frame.columns if c not in known]
-        warnings.warn(
-            ExtraColumnsWarning(
-                f"input columns not in the model's signature are dropped: {_listing(extra)}"
-            ),
-            stacklevel=4,
-        )
-    out = frame if list(frame.columns) == names else frame[names]
-    if casts:
-        out = out.copy(deep=False)  # the caller's frame is never modified
-        for name, column in casts.items():
-            out[name] = column
-    return out.iloc[:, 0] if spec.series else out
-
-
-def _check_column(spec: ColumnSpec, column: pd.Series) -> tuple[str | None, pd.Series | None]:
-    """Return (problem, None) or (None, the column cast to the spec's dtype, or None if as is)."""
-    same_dtype = column.dtype == spec.pandas_dtype
-    if same_dtype and not (spec.type == "string" and column.dtype == object):
-        return _null_problem(spec, column), None
-    received = _logical_type(column)
-    if not _castable(spec, column, received):
-        return _mismatch(spec, column, received), None
-    problem = _null_problem(spec, column) or _level_problem(spec, column)
-    if problem:
-        return problem, None
-    return None, (None if same_dtype else column.astype(spec.pandas_dtype))
-
-
-def _castable(spec: ColumnSpec, column: pd.Series, received: LogicalType) -> bool:
-    expected = spec.type
-    if expected in ("integer", "float"):
-        return received in ("integer", "float") and np.can_cast(
-            _numpy_dtype(column.dtype), _numpy_dtype(spec.pandas_dtype), "safe"
-        )
-    if expected == "datetime":
-        tz_aware = getattr(column.dtype, "tz", None) is not None
-        expected_tz = getattr(spec.pandas_dtype, "tz", None)
-        return received == "datetime" and tz_aware == (expected_tz is not None)
-    if expected == "string":
-        # An all-null object column is a string column with nothing in it yet.
-        return (
-            received == "string"
-            or (received == "category" and _logical_levels(column.dtype.categories) == "string")
-            or (column.dtype == object and bool(column.isna().all()))
-        )
-    if expected == "category":
-        return True  # any values may be levels; unknown ones are caught by _level_problem
-    if expected == "object":
-        return spec.dtype == "object"  # object holds anything; other dtypes must match exactly
-    return received == expected  # boolean, timedelta
-
-
-def _numpy_dtype(dtype: Any) -> np.dtype:
-    # Nullable and Arrow dtypes expose the numpy dtype of their values.
-    return np.dtype(getattr(dtype, "numpy_dtype", dtype))
-
-
-def _logical_levels(levels: pd.Index) -> LogicalType:
-    return _logical_type(levels.to_series())
-
-
-def _null_problem(spec: ColumnSpec, column: pd.Series) -> str | None:
-    # Only integer and boolean columns refuse nulls they did not have at fit: once cast to
-    # the recorded dtype they could not hold them. Elsewhere the model decides (see docs).
-    numpy_backed = isinstance(column.dtype, np.dtype)  # numpy ints and bools hold no nulls
-    if spec.nullable or spec.type not in ("integer", "boolean") or numpy_backed:
-        return None
-    nulls = int(column.isna().sum())
-    if not nulls:
-        return None
-    plural = "s" if nulls != 1 else ""
-    return (
-        f"column {_name_text(spec.name)!r}: expected {spec.render()} without nulls, "
-        f"got {nulls} null{plural}"
-    )
-
-
-def _level_problem(spec: ColumnSpec, column: pd.Series) -> str | None:
-    if spec.type != "category":
-        return None
-    levels = spec.pandas_dtype.categories
-    dtype = column.dtype
-    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories.isin(levels).all():
-        return None  # every level it may hold is known: no need to look at the rows
-    unknown = column[~column.isin(levels) & column.notna()]
-    if unknown.empty:
-        return None
-    values = pd.unique(unknown.to_numpy())
-    return (
-        f"column {_name_text(spec.name)!r}: unknown category level(s) {_listing(values)} "
-        f"(known: {_listing(levels)})"
-    )
-
-
-def _mismatch(spec: ColumnSpec, column: pd.Series, received: LogicalType) -> str:
-    got = str(column.dtype)
-    if column.dtype == object:
-        got += " (strings)" if received == "string" else f" ({_inferred(column)})"
-    return f"column {_name_text(spec.name)!r}: expected {spec.render()}, got {got}"
-
-
-def _inferred(column: pd.Series) -> str:
-    inferred = pd.api.types.infer_dtype(column, skipna=True)
-    return "all nulls" if inferred == "empty" else f"{inferred} values"
-
-
-# --- checking an array ----------------------------------------------------------------------
-
-
-def _check_tensor(spec: TensorSpec, X: Any) -> Any:
-    if sparse.issparse(X):
-        if spec.format is None:
-            raise SignatureError(
-                [
-                    f"expected a dense array {spec.render()}, got a sparse {X.format} matrix; "
-                    "convert it with X.toarray()"
-                ]
-            )
-        array = X
-    elif isinstance(X, pd.DataFrame | pd.Series):
-        # The model was fitted on an array: giving it the values keeps scikit-learn from
-        # warning about feature names it never saw.
-        array = X.to_numpy()
-    else:
-        array = X if isinstance(X, np.ndarray) else np.asarray(X)
-    problems = [p for p in (_shape_problem(spec, array), _kind_problem(spec, array)) if p]
-    if problems:
-        raise SignatureError(problems)
-    return array
-
-
-def _shape_problem(spec: TensorSpec, array: Any) -> str | None:
-    expected, got = spec.shape, tuple(array.shape)
-    if len(got) != len(expected):
-        return f"expected an array of shape {expected}, got shape {got}"
-    if len(expected) > 1 and expected[1] != got[1]:
-        return f"expected {expected[1]} features (shape {expected}), got {got[1]} (shape {got})"
-    if any(e not in (-1, g) for e, g in zip(expected[2:], got[2:], strict=True)):
-        return f"expected an array of shape {expected}, got shape {got}"
-    return None
-
-
-def _kind_problem(spec: TensorSpec, array: Any) -> str | None:
-    expected, got = np.dtype(spec.dtype), array.dtype
-    if expected.kind == "O" or (got.kind == expected.kind and got.kind != "O"):
-        return None  # an object signature takes anything; the same kind always passes
-    if got.kind not in _ARRAY_KINDS.get(expected.kind, expected.kind):
-        return f"expected dtype {expected}, got {got}"
-    if got.kind == "O" and pd.api.types.infer_dtype(array.ravel(), skipna=True) != "string":
-        return f"expected dtype {expected}, got an object array holding non-strings"
-    return None
 
 
 # --- JSON -----------------------------------------------------------------------------------
@@ -653,23 +439,14 @@ _READERS = {1: _from_dict_v1}
 # --- messages -------------------------------------------------------------------------------
 
 
-def _name_text(name: Any) -> str:
+def name_text(name: Any) -> str:
     return "" if name is None else str(name)
 
 
-def _listing(values: Any) -> str:
+def listing(values: Any) -> str:
     values = list(values)
     shown = ", ".join(
         repr(v.item() if isinstance(v, np.generic) else v) for v in values[:_MAX_LISTED]
     )
     hidden = len(values) - _MAX_LISTED
     return shown + (f", ... ({hidden} more)" if hidden > 0 else "")
-
-
-def _describe(X: Any) -> str:
-    if sparse.issparse(X):
-        return f"a sparse {X.format} matrix of shape {X.shape}"
-    if isinstance(X, np.ndarray):
-        return f"a numpy array of shape {X.shape}"
-    library = type(X).__module__.partition(".")[0]
-    return f"a {type(X).__name__}" if library == "builtins" else f"a {library} {type(X).__name__}"
