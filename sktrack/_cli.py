@@ -3,7 +3,8 @@
 Every subcommand parses its arguments, calls the public API (or the store's own methods)
 and prints the result: a plain-text table for people, ``--json`` for scripts.  Errors that
 sktrack raises on purpose are printed as one message on stderr with exit status 2; no
-traceback.  Exit status 1 means "ran, and found problems" (``sktrack doctor``).
+traceback.  Exit status 1 means "ran, and found problems" (``sktrack doctor``).  How the
+results look, as tables and as JSON, is `sktrack._cli_format`'s business.
 """
 
 from __future__ import annotations
@@ -11,15 +12,26 @@ from __future__ import annotations
 import argparse
 import contextvars
 import fnmatch
-import json
-import math
 import os
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ._cli_format import (
+    doctor_json,
+    doctor_text,
+    format_table,
+    frame_records,
+    model_json,
+    model_show_text,
+    models_table,
+    print_json,
+    run_json,
+    run_text,
+    runs_table,
+    version_json,
+)
 from .exceptions import InvalidArgumentError, SktrackError, SktrackWarning, StoreError
 
 if TYPE_CHECKING:
@@ -33,7 +45,6 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1  # the command ran and found something wrong (doctor)
 EXIT_ERROR = 2  # a user error: bad arguments, no such run, no store...
 DEFAULT_STORE = "./sktrack-store"
-_MAX_CELL = 40  # characters; longer values are cut with an ellipsis
 _BASE_COLUMNS = ["run_id", "run_name", "experiment", "status", "start_time"]
 _UI_PACKAGES = ("starlette", "uvicorn", "jinja2")
 
@@ -249,7 +260,7 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     )
     if args.json:
         columns = _pick_columns(frame, args.columns) if args.columns else list(frame.columns)
-        _print_json(_frame_records(frame, columns))
+        print_json(frame_records(frame, columns))
         return EXIT_OK
     if args.columns:
         columns = _pick_columns(frame, args.columns)
@@ -327,125 +338,6 @@ def _column(entity: str, key: str) -> str:
     return key if entity == "attributes" else f"{entity}.{key}"
 
 
-def runs_table(frame: pd.DataFrame, columns: Sequence[str]) -> str:
-    """A plain-text table of ``frame``'s ``columns`` with a count of runs beneath.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        A `sktrack.search_runs` result.
-    columns : sequence of str
-        Which columns, in order; a column the frame lacks prints empty.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> print(runs_table(pd.DataFrame({"run_name": ["a"], "metrics.r2": [0.5]}), ["run_name", "metrics.r2"]))
-    run_name  metrics.r2
-    a                0.5
-    1 run
-    """
-    rows = [[row.get(c) for c in columns] for row in frame.to_dict("records")]
-    count = f"{len(frame)} run" + ("" if len(frame) == 1 else "s")
-    if not rows:
-        return "no runs found"
-    return f"{format_table(list(columns), rows)}\n{count}"
-
-
-# -- tables and values -----------------------------------------------------------------------
-
-
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """Align ``rows`` under ``headers`` in plain-text columns; numbers align right.
-
-    Examples
-    --------
-    >>> print(format_table(["name", "r2"], [["lr", 0.45], ["tree", 0.312345]]))
-    name      r2
-    lr      0.45
-    tree  0.31234
-    """
-    cells = [[_cell(v) for v in row] for row in rows]
-    numeric = [
-        all(_is_number(row[i]) or _cell(row[i]) == "" for row in rows) and bool(rows)
-        for i in range(len(headers))
-    ]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    lines = [_line(headers, widths, numeric)]
-    lines += [_line(r, widths, numeric) for r in cells]
-    return "\n".join(lines)
-
-
-def _line(cells: Sequence[str], widths: list[int], right: list[bool]) -> str:
-    parts = [c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True)]
-    return "  ".join(parts).rstrip()
-
-
-def _is_number(value: Any) -> bool:
-    import numbers
-
-    return isinstance(value, numbers.Number) and not isinstance(value, bool)
-
-
-def _cell(value: Any) -> str:
-    """A value as one short, printable line."""
-    text = _plain_text(value)
-    text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-    return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
-
-
-def _plain_text(value: Any) -> str:
-    if value is None or _is_missing(value):
-        return ""
-    if isinstance(value, datetime) or hasattr(value, "to_pydatetime"):
-        stamp = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
-        return stamp.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, float) or (_is_number(value) and hasattr(value, "dtype")):
-        number = float(value)
-        return str(int(number)) if number.is_integer() and abs(number) < 1e15 else f"{number:.5g}"
-    return str(value)
-
-
-def _is_missing(value: Any) -> bool:
-    try:
-        import pandas as pd
-
-        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
-    except (TypeError, ValueError):
-        return False
-
-
-def _json_value(value: Any) -> Any:
-    """A JSON-safe value: NaN and infinities become null (JSON has no such numbers)."""
-    if value is None or _is_missing(value):
-        return None
-    if hasattr(value, "to_pydatetime"):
-        return _iso(value.to_pydatetime())
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
-
-
-def _iso(stamp: datetime) -> str:
-    return stamp.astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-def _iso_ms(ms: int | None) -> str | None:
-    return None if ms is None else _iso(datetime.fromtimestamp(ms / 1000, tz=UTC))
-
-
-def _frame_records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
-    return [{c: _json_value(row.get(c)) for c in columns} for row in frame.to_dict("records")]
-
-
-def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, allow_nan=False, default=str))
-
-
 # -- run show --------------------------------------------------------------------------------
 
 
@@ -459,87 +351,10 @@ def _cmd_run_show(args: argparse.Namespace) -> int:
     )
     artifacts = list_artifacts(run.run_id)
     if args.json:
-        _print_json(_run_json(run, list(children["run_id"]), artifacts))
+        print_json(run_json(run, list(children["run_id"]), artifacts))
     else:
-        print(_run_text(run, children, artifacts))
+        print(run_text(run, children, artifacts))
     return EXIT_OK
-
-
-def _run_json(run: Any, children: list[str], artifacts: list[str]) -> dict[str, Any]:
-    info = run.info
-    return {
-        "info": {
-            "run_id": info.run_id,
-            "run_name": info.run_name,
-            "experiment": info.experiment,
-            "status": str(info.status),
-            "start_time": _iso_ms(info.start_time),
-            "end_time": _iso_ms(info.end_time),
-            "parent_run_id": info.parent_run_id,
-            "user": info.user,
-            "host": info.host,
-            "pid": info.pid,
-        },
-        "params": {k: _json_value(v) for k, v in run.params.items()},
-        "metrics": {k: _json_value(v) for k, v in run.metrics.items()},
-        "tags": dict(run.tags),
-        "children": children,
-        "artifacts": artifacts,
-        "models": [f"runs:/{info.run_id}/{m}" for m in _model_folders(artifacts)],
-    }
-
-
-def _model_folders(artifacts: list[str]) -> list[str]:
-    """Folders holding a logged model (their ``model.json`` is written last)."""
-    return [a.rsplit("/", 1)[0] for a in artifacts if a.endswith("/model.json")]
-
-
-def _run_text(run: Any, children: pd.DataFrame, artifacts: list[str]) -> str:
-    info = run.info
-    ended = _plain_text(_utc(info.end_time)) if info.end_time else "-"
-    if info.end_time:
-        ended += f"  ({(info.end_time - info.start_time) / 1000:.1f} s)"
-    fields = [
-        ("experiment", info.experiment),
-        ("status", str(info.status)),
-        ("started", _plain_text(_utc(info.start_time))),
-        ("ended", ended),
-        ("parent", info.parent_run_id or "-"),
-        ("user", f"{info.user} on {info.host} (pid {info.pid})"),
-    ]
-    parts = [f"Run {info.run_id}  {_cell(info.run_name)}", _pairs(fields)]
-    parts += [_section("Params", run.params), _section("Metrics", run.metrics)]
-    parts.append(_section("Tags", run.tags))
-    parts.append(f"Artifacts ({len(artifacts)})\n" + _indent("\n".join(artifacts) or "-"))
-    if len(children):
-        table = format_table(
-            ["run_id", "run_name", "status"],
-            children[["run_id", "run_name", "status"]].to_numpy().tolist(),
-        )
-        parts.append(f"Children ({len(children)})\n{_indent(table)}")
-    models = _model_folders(artifacts)
-    if models:
-        snippet = "\n".join(f'sktrack.load_model("runs:/{info.run_id}/{name}")' for name in models)
-        parts.append("Load the model\n" + _indent(f"import sktrack\n{snippet}"))
-    return "\n\n".join(parts)
-
-
-def _utc(ms: int) -> datetime:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC)
-
-
-def _section(title: str, values: Any) -> str:
-    items = sorted(values.items())
-    return f"{title} ({len(items)})\n" + (_pairs(items) if items else "  -")
-
-
-def _pairs(items: Sequence[tuple[str, Any]]) -> str:
-    width = max((len(_cell(k)) for k, _ in items), default=0)
-    return "\n".join(f"  {_cell(k).ljust(width)}  {_cell(v)}" for k, v in items)
-
-
-def _indent(text: str) -> str:
-    return "\n".join(f"  {line}" for line in text.splitlines())
 
 
 # -- models ----------------------------------------------------------------------------------
@@ -551,63 +366,13 @@ def _cmd_models(args: argparse.Namespace) -> int:
     _use_store(args)
     models = registry.list_registered_models()
     if args.json:
-        _print_json([_model_json(m) for m in models])
+        print_json([model_json(m) for m in models])
         return EXIT_OK
     if not models:
         print("no registered models; register one with sktrack.registry.register_model(...)")
         return EXIT_OK
-    rows = [_model_row(m) for m in models]
-    headers = ["name", "latest", "staging", "production", "aliases", "updated", "description"]
-    print(format_table(headers, rows))
+    print(models_table(models))
     return EXIT_OK
-
-
-def _model_row(model: Any) -> list[Any]:
-    by_stage = {str(mv.stage): mv.version for mv in model.latest_versions}
-    latest = max((mv.version for mv in model.latest_versions), default=None)
-    aliases = " ".join(f"@{a}={v}" for a, v in model.aliases.items())
-    return [
-        model.name,
-        latest,
-        by_stage.get("Staging"),
-        by_stage.get("Production"),
-        aliases,
-        _utc(model.updated_at),
-        model.description,
-    ]
-
-
-def _model_json(model: Any) -> dict[str, Any]:
-    return {
-        "name": model.name,
-        "created_at": _iso_ms(model.created_at),
-        "updated_at": _iso_ms(model.updated_at),
-        "description": model.description,
-        "tags": dict(model.tags),
-        "aliases": dict(model.aliases),
-        "latest_versions": [_version_json(mv) for mv in model.latest_versions],
-    }
-
-
-def _version_json(mv: Any) -> dict[str, Any]:
-    return {
-        "name": mv.name,
-        "version": mv.version,
-        "stage": str(mv.stage),
-        "aliases": list(mv.aliases),
-        "run_id": mv.run_id,
-        "source": mv.source,
-        "description": mv.description,
-        "tags": dict(mv.tags),
-        "sha256": mv.sha256,
-        "created_at": _iso_ms(mv.created_at),
-        "sklearn_version": mv.sklearn_version,
-        "signature": _json_safe(mv.signature),
-    }
-
-
-def _json_safe(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str)) if value is not None else None
 
 
 def _cmd_models_show(args: argparse.Namespace) -> int:
@@ -617,21 +382,10 @@ def _cmd_models_show(args: argparse.Namespace) -> int:
     model = registry.get_registered_model(args.name)
     versions = registry.list_model_versions(args.name)
     if args.json:
-        _print_json({**_model_json(model), "versions": [_version_json(v) for v in versions]})
+        print_json({**model_json(model), "versions": [version_json(v) for v in versions]})
         return EXIT_OK
-    header = [("description", model.description or "-"), ("tags", _tags_text(model.tags))]
-    headers = ["version", "stage", "aliases", "run_id", "created", "description"]
-    rows = [
-        [v.version, str(v.stage), " ".join(f"@{a}" for a in v.aliases), v.run_id or "-",
-         _utc(v.created_at), v.description]
-        for v in versions
-    ]  # fmt: skip
-    print(f"Model {_cell(model.name)}\n{_pairs(header)}\n\n{format_table(headers, rows)}")
+    print(model_show_text(model, versions))
     return EXIT_OK
-
-
-def _tags_text(tags: Any) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(tags.items())) or "-"
 
 
 def _cmd_models_transition(args: argparse.Namespace) -> int:
@@ -675,47 +429,10 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     store = _use_store(args)
     report = run_doctor(store)
     if args.json:
-        _print_json(_doctor_json(store, report))
+        print_json(doctor_json(store, report))
     else:
-        print(_doctor_text(store, report))
+        print(doctor_text(store, report))
     return EXIT_PROBLEMS if report.problems else EXIT_OK
-
-
-def _doctor_json(store: Store, report: Any) -> dict[str, Any]:
-    return {
-        "store": store.location,
-        "ok": not report.problems,
-        "problems": list(report.problems),
-        "damaged_files": list(report.damaged_files),
-        "dead_runs": [
-            {"run_id": rid, "run_name": name, "pid": pid, "host": host}
-            for rid, name, pid, host in report.dead_runs
-        ],
-        "open_runs": list(report.open_runs),
-        "model_problems": list(report.model_problems),
-    }
-
-
-def _doctor_text(store: Store, report: Any) -> str:
-    open_runs = f"{len(report.open_runs)} runs still RUNNING"
-    if not report.problems:
-        return f"{store.location}: no problems found ({open_runs})"
-    lines = [f"{store.location}: {len(report.problems)} problems ({open_runs})"]
-    lines += [f"  {_cell_line(p)}" for p in report.problems]
-    if report.damaged_files:
-        lines.append(
-            "Damaged files are skipped when reading; move them out of the store to "
-            "silence the warnings."
-        )
-    if report.dead_runs:
-        lines.append(
-            'A dead run stays RUNNING; mark it with sktrack.get_run(RUN_ID).end("KILLED").'
-        )
-    return "\n".join(lines)
-
-
-def _cell_line(text: str) -> str:
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 # -- ui and demo -----------------------------------------------------------------------------
