@@ -47,22 +47,22 @@ class SegmentWriter:
     def __init__(self, fs: FileSystem, run_id: str) -> None:
         self.fs = fs
         self.run_id = run_id
-        self._path: str | None = None
         self._fd: int | None = None
         self._pid = os.getpid()
 
-    def _open(self) -> None:
+    def _new_path(self) -> str:
+        return f"{SEGMENT_DIR}/{unique_name(suffix=f'.{self.run_id}.jsonl')}"
+
+    def _header(self) -> bytes:
+        return _dumps(["h", SEGMENT_VERSION, self.run_id])
+
+    def _open(self, local: str) -> None:
         self._pid = os.getpid()
-        self._path = f"{SEGMENT_DIR}/{unique_name(suffix=f'.{self.run_id}.jsonl')}"
-        local = self.fs.local_path(self._path)
-        header = _dumps(["h", SEGMENT_VERSION, self.run_id])
-        if local is None:  # object storage: no appends; every write is a closed segment
-            return
         os.makedirs(os.path.dirname(local), exist_ok=True)
         self._fd = os.open(local, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
-        self._write(header)
+        self._append(self._header())
 
-    def _write(self, data: bytes) -> None:
+    def _append(self, data: bytes) -> None:
         assert self._fd is not None
         view = memoryview(data)
         while view:
@@ -70,17 +70,15 @@ class SegmentWriter:
 
     def write(self, records: list[list[Any]], *, close: bool = False) -> None:
         """Append ``records`` in one write; with ``close``, end the segment after them."""
-        data = b"".join(_dumps(r) for r in records) + (_CLOSE if close else b"")
+        data = b"".join(_dumps(r) for r in records)
         if self._fd is None or self._pid != os.getpid():
-            self._fd = None
-            self._open()
-        if self._fd is None:  # no local disk: publish a closed one-shot segment
-            header = _dumps(["h", SEGMENT_VERSION, self.run_id])
-            body = data if close else data + _CLOSE
-            self.fs.write_atomic(self._path or "", header + body)
-            self._path = None
-            return
-        self._write(data)
+            path = self._new_path()
+            local = self.fs.local_path(path)
+            if local is None:  # object storage cannot append: a closed segment per write
+                self.fs.write_atomic(path, self._header() + data + _CLOSE)
+                return
+            self._open(local)
+        self._append(data + _CLOSE if close else data)
         if close:
             self.close()
 
@@ -88,7 +86,6 @@ class SegmentWriter:
         if self._fd is not None and self._pid == os.getpid():
             os.close(self._fd)
         self._fd = None
-        self._path = None
 
 
 @dataclass
