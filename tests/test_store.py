@@ -41,12 +41,12 @@ def _log_runs(location: str, worker: int, n_runs: int, barrier) -> None:  # type
             run.set_tags({"worker": str(worker), "batch": "concurrent"})
 
 
-def _compact_repeatedly(location: str, rounds: int) -> None:
+def _compact_repeatedly(location: str, stop, done) -> None:  # type: ignore[no-untyped-def]
+    """Compact until told to stop (and at least 10 times), counting compactions in ``done``."""
     fs = LocalFileSystem(location)
-    done = 0
-    while done < rounds:
+    while not stop.is_set() or done.value < 10:
         if compact(fs, full=True).get("skipped") != 1:
-            done += 1
+            done.value += 1
 
 
 # -- concurrency ---------------------------------------------------------------------------
@@ -175,14 +175,18 @@ def test_reader_during_compaction_never_errors_nor_double_counts(tmp_path: Path)
     sktrack.set_store(location)
     _make_runs("seed", 120)
     expected = 120
-    compactor = CTX.Process(target=_compact_repeatedly, args=(location, 40))
-    writer_barrier = CTX.Barrier(1)
-    writer = CTX.Process(target=_log_runs, args=(location, 9, 40, writer_barrier))
+    stop, done = CTX.Event(), CTX.Value("i", 0)
+    compactor = CTX.Process(target=_compact_repeatedly, args=(location, stop, done))
+    barrier = CTX.Barrier(1)  # kept referenced until the child has it
+    writer = CTX.Process(target=_log_runs, args=(location, 9, 40, barrier))
     compactor.start()
     writer.start()
     seen = 0
-    rounds = 0
-    while compactor.is_alive() or writer.is_alive() or rounds < 5:
+    overlapping = 0  # reads made while compactions were still running
+    while compactor.is_alive():
+        if not writer.is_alive():
+            stop.set()  # the writer is done: let the compactor finish its rounds
+        overlapping += 1
         runs = sktrack.search_runs()
         assert runs["run_id"].is_unique
         assert len(runs) >= seen  # runs never vanish, never repeat
@@ -190,13 +194,12 @@ def test_reader_during_compaction_never_errors_nor_double_counts(tmp_path: Path)
         assert seen <= expected + 40
         snap = sktrack.get_store().snapshot()
         assert snap.metrics.num_rows <= expected + 40 * 10
-        rounds += 1
     compactor.join()
     writer.join()
     assert compactor.exitcode == 0 and writer.exitcode == 0
     final = sktrack.search_runs()
     assert len(final) == expected + 40
-    assert rounds > 5
+    assert done.value >= 10 and overlapping >= 10
 
 
 def test_compaction_crash_between_publish_and_delete_double_counts_nothing(
