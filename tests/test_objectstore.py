@@ -109,3 +109,18 @@ def test_two_processes_log_to_one_bucket(s3_uri: str) -> None:
 def test_bad_uri_is_refused_with_the_fix() -> None:
     with pytest.raises(InvalidArgumentError, match="is not one pyarrow can open"):
         open_filesystem("nosuchscheme://bucket/prefix")
+
+
+def test_models_and_the_registry_on_s3(s3_uri: str) -> None:
+    from sklearn.linear_model import LinearRegression
+
+    sktrack.set_store(s3_uri)
+    X, y = [[0.0], [1.0], [2.0]], [0.0, 1.0, 2.0]
+    with sktrack.start_run(run_name="model-on-s3"):
+        info = sktrack.log_model(LinearRegression().fit(X, y))
+    first = sktrack.registry.register_model(info.model_uri, "s3-model")
+    second = sktrack.registry.register_model(info.model_uri, "s3-model")
+    assert (first.version, second.version) == (1, 2)
+    sktrack.registry.transition_stage("s3-model", 2, "Staging", archive_existing=True)
+    model = sktrack.load_model("models:/s3-model/staging")
+    assert model.predict([[3.0]]).round(6).tolist() == [3.0]
