@@ -11,7 +11,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from ._store import Store
-from ._store._compact import _pid_alive
+from ._store._compact import pid_alive
 from .exceptions import DamagedFileWarning, SktrackError
 
 __all__ = ["DoctorReport", "run_doctor"]
@@ -50,7 +50,7 @@ def run_doctor(store: Store) -> DoctorReport:
     dead = [
         (r["run_id"], r["run_name"], r["pid"], r["host"])
         for r in running
-        if r["host"] == here and r["pid"] and not _pid_alive(r["pid"])
+        if r["host"] == here and r["pid"] and not pid_alive(r["pid"])
     ]
     return DoctorReport(
         damaged_files=list(snap.damaged),

@@ -79,7 +79,6 @@ def search(
 def runs_frame(tables: RunTables, chosen: pa.Table) -> pd.DataFrame:
     """The wide DataFrame of the ``chosen`` runs."""
     import pandas as pd
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     frame = chosen.select(RUN_COLUMNS).to_pandas()
@@ -98,7 +97,6 @@ def runs_frame(tables: RunTables, chosen: pa.Table) -> pd.DataFrame:
     if columns:
         extra = pd.DataFrame(columns, index=frame.index)
         frame = pd.concat([frame, extra[sorted(extra.columns, key=_column_order)]], axis=1)
-    del pa
     return frame
 
 
@@ -126,17 +124,14 @@ def _pivot(prefix: str, part: pa.Table, position: dict[str, int], n: int) -> dic
             values = _param_values(part.take(where))
         else:
             values = part["value"].take(where).to_numpy(zero_copy_only=False)
-        series = (
-            pd.Series([None] * n, dtype=object)
-            if prefix != "metrics"
-            else pd.Series(np.nan, index=range(n))
-        )
         if prefix == "metrics":
-            series.iloc[rows[where]] = values
+            column = np.full(n, np.nan)
+            column[rows[where]] = values
+            series = pd.Series(column)
         else:
-            arr = series.to_numpy(dtype=object, copy=True)
-            arr[rows[where]] = values
-            series = pd.Series(arr, dtype=object)
+            cells = np.full(n, None, dtype=object)
+            cells[rows[where]] = values
+            series = pd.Series(cells, dtype=object)
             if prefix == "params":
                 series = series.infer_objects()
         out[f"{prefix}.{key}"] = series

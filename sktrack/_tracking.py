@@ -133,17 +133,17 @@ def list_experiments() -> list[Experiment]:
 
 @functools.lru_cache(maxsize=1)
 def _environment() -> dict[str, str]:
-    """Who and where: read once per process (git is asked once, not per run)."""
-    env = {"user": _user(), "host": socket.gethostname()}
+    """Who and where, as the tags every run gets: read once per process (git is asked
+    once, not per run)."""
     tags = {
-        "sktrack.user": env["user"],
-        "sktrack.host": env["host"],
+        "sktrack.user": _user(),
+        "sktrack.host": socket.gethostname(),
         "sktrack.source": Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "<interactive>",
         "sktrack.python_version": sys.version.split()[0],
     }
     tags.update(_library_versions())
     tags.update(_git_state())
-    return {**env, **{f"tag:{k}": v for k, v in tags.items()}}
+    return tags
 
 
 def _user() -> str:
@@ -220,8 +220,15 @@ def start_run(
         store.run_info(parent_run_id)
     exp = store.ensure_experiment(experiment or _current_experiment_name())
     env = _environment()
-    all_tags = {**{k[4:]: v for k, v in env.items() if k.startswith("tag:")}, **(tags or {})}
-    info = store.create_run(exp, run_name or generate_run_name(), parent_run_id, env, all_tags)
+    all_tags = {**env, **(tags or {})}
+    info = store.create_run(
+        exp,
+        run_name or generate_run_name(),
+        parent_run_id,
+        all_tags,
+        user=env["sktrack.user"],
+        host=env["sktrack.host"],
+    )
     run = Run(info=info, tags=all_tags, store=store)
     _state.set(replace(_state.get(), runs=(*_state.get().runs, run)))
     return run

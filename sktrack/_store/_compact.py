@@ -27,14 +27,14 @@ from ._schema import SORT_KEYS, TABLES, file_metadata, schema
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["LEASE", "compact", "lease_is_stale"]
+__all__ = ["LEASE", "compact", "lease_is_stale", "pid_alive"]
 
 LEASE = "compaction.lease"
 _LEASE_TIMEOUT_S = 15 * 60
 _PARQUET_MERGE_AT = 8  # merge Parquet files once a table has this many
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -52,7 +52,7 @@ def lease_is_stale(raw: bytes) -> bool:
         return True
     if time.time() - lease.get("time", 0) > _LEASE_TIMEOUT_S:
         return True
-    return lease.get("host") == socket.gethostname() and not _pid_alive(int(lease.get("pid", 0)))
+    return lease.get("host") == socket.gethostname() and not pid_alive(int(lease.get("pid", 0)))
 
 
 def _take_lease(fs: FileSystem) -> bool:
@@ -87,12 +87,13 @@ def compact(fs: FileSystem, *, full: bool = False) -> dict[str, int]:
 def _compact_locked(fs: FileSystem, full: bool) -> dict[str, int]:
     reader = Reader(fs)
     segments, parquet = reader.listing()
-    closed = [(f, seg) for f, seg in ((f, reader._load_segment(f)) for f in segments) if seg.closed]
+    closed = [(f, seg) for f, seg in ((f, reader.load_segment(f)) for f in segments) if seg.closed]
+    listed = {f.path for f in segments} | {f.path for t in TABLES for f in parquet[t]}
     published = 0
     doomed: set[str] = set()  # files whose rows a live file now holds
     covered: dict[str, set[str]] = {}  # per table: segments whose rows a live file holds
     for table in TABLES:
-        files = [(f, reader._load_parquet(f)) for f in parquet[table]]
+        files = [(f, reader.load_parquet(f)) for f in parquet[table]]
         superseded = {s for _, pf in files for s in pf.supersedes}
         doomed.update(f.path for f, _ in files if f.path in superseded)
         live = [(f, pf) for f, pf in files if f.path not in superseded and pf.data is not None]
@@ -104,9 +105,7 @@ def _compact_locked(fs: FileSystem, full: bool) -> dict[str, int]:
             continue
         sources = [f.path for f, _ in chosen] + [f.path for f, _ in fresh]
         # what the merged files superseded, if still there, is superseded again
-        sources += sorted(
-            {s for _, pf in chosen for s in pf.supersedes} & _existing(fs, table, parquet)
-        )
+        sources += sorted({s for _, pf in chosen for s in pf.supersedes} & listed)
         data = _merged(table, [pf.data for _, pf in chosen], seg_rows)
         _write_parquet(
             fs, f"{table_dir(table)}/{unique_name('c-', '.parquet')}", table, data, sources
@@ -121,10 +120,6 @@ def _compact_locked(fs: FileSystem, full: bool) -> dict[str, int]:
     for path in sorted(doomed):
         fs.delete(path)
     return {"published": published, "deleted": len(doomed), "segments": len(closed)}
-
-
-def _existing(fs: FileSystem, table: str, parquet: dict) -> set[str]:
-    return {f.path for f in parquet[table]} | {f.path for f in fs.list("wal", ".jsonl")}
 
 
 def _merged(table: str, parts: list, seg_rows: list[list]) -> pa.Table:

@@ -48,7 +48,6 @@ class Snapshot:
     metrics: pa.Table
     latest_metrics: pa.Table
     tags: pa.Table
-    open_segments: tuple[str, ...]
     damaged: tuple[str, ...]
 
 
@@ -93,7 +92,7 @@ class Reader:
         self._files[info.path] = (info.size, info.mtime_ns, value)
         return value
 
-    def _load_parquet(self, info: FileInfo) -> _ParquetFile:
+    def load_parquet(self, info: FileInfo) -> _ParquetFile:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -113,7 +112,7 @@ class Reader:
             upgrade(table, pf.replace_schema_metadata(None), version), supersedes, reduced
         )
 
-    def _load_segment(self, info: FileInfo) -> ParsedSegment:
+    def load_segment(self, info: FileInfo) -> ParsedSegment:
         return parse_segment(info.path, self.fs.read_bytes(info.path))
 
     # -- snapshot ----------------------------------------------------------------------
@@ -152,7 +151,7 @@ class Reader:
             del self._files[path]
 
     def _build(self, segments: list[FileInfo], parquet: dict[str, list[FileInfo]]) -> Snapshot:
-        files = {t: [(f, self._cached(f, self._load_parquet)) for f in parquet[t]] for t in TABLES}
+        files = {t: [(f, self._cached(f, self.load_parquet)) for f in parquet[t]] for t in TABLES}
         superseded = {t: {s for _, pf in files[t] for s in pf.supersedes} for t in TABLES}
         damaged = [f.path for t in TABLES for f, pf in files[t] if pf.data is None]
         for t in TABLES:
@@ -164,7 +163,7 @@ class Reader:
                         DamagedFileWarning,
                         stacklevel=5,
                     )
-        parsed = [(f, self._cached(f, self._load_segment)) for f in segments]
+        parsed = [(f, self._cached(f, self.load_segment)) for f in segments]
         base = self._base(files, superseded)
         delta = _reduce({t: _segment_rows(t, parsed, superseded[t]) for t in TABLES})
         state = _combine(base, delta)
@@ -175,7 +174,6 @@ class Reader:
             metrics=state["metrics"],
             latest_metrics=state["latest_metrics"].select(["run_id", "key", "value"]),
             tags=state["tags"],
-            open_segments=tuple(f.path for f, seg in parsed if not seg.closed),
             damaged=tuple(damaged),
         )
 
@@ -195,13 +193,13 @@ class Reader:
             elif len(live) == 1:
                 tables[t] = (live[0].data, live[0].reduced)
             else:
-                tables[t] = (pa_concat([pf.data for pf in live]), False)
+                tables[t] = (_concat([pf.data for pf in live]), False)
         base = _reduce(tables)
         self._base_cache = (key, base)
         return base
 
 
-def pa_concat(parts: list[Any]) -> pa.Table:
+def _concat(parts: list[Any]) -> pa.Table:
     import pyarrow as pa
 
     return pa.concat_tables(parts)
@@ -266,14 +264,14 @@ def _combine(base: dict[str, pa.Table], delta: dict[str, pa.Table]) -> dict[str,
             lambda rows, k=keys, o=order: last_per_group(rows, k, o, False),
         )
     out["metrics"] = (
-        pa_concat([base["metrics"], delta["metrics"]])
+        _concat([base["metrics"], delta["metrics"]])
         if delta["metrics"].num_rows
         else base["metrics"]
     )
 
     def latest(rows: pa.Table) -> pa.Table:  # from the whole history of the touched runs
         touched = pc.is_in(base["metrics"]["run_id"], value_set=pc.unique(rows["run_id"]))
-        history = pa_concat([base["metrics"].filter(touched), rows])
+        history = _concat([base["metrics"].filter(touched), rows])
         history = history.take(pc.sort_indices(history, _METRIC_ORDER))
         return last_per_group(history, ["run_id", "key"], ["step", "timestamp"], True)
 
@@ -290,9 +288,9 @@ def _override(base: pa.Table, delta: pa.Table, column: str, reduce: Any) -> pa.T
         return base
     touched = pc.is_in(base[column], value_set=pc.unique(delta[column]))
     if not pc.any(touched).as_py():
-        return pa_concat([base, reduce(delta)])
-    return pa_concat(
-        [base.filter(pc.invert(touched)), reduce(pa_concat([base.filter(touched), delta]))]
+        return _concat([base, reduce(delta)])
+    return _concat(
+        [base.filter(pc.invert(touched)), reduce(_concat([base.filter(touched), delta]))]
     )
 
 

@@ -125,8 +125,10 @@ class Store:
         experiment: Experiment,
         run_name: str,
         parent_run_id: str | None,
-        env: Mapping[str, Any],
         tags: Mapping[str, Any] | None = None,
+        *,
+        user: str = "",
+        host: str = "",
     ) -> RunInfo:
         """Start a RUNNING run with ``tags``; its first records are on disk when this returns."""
         info = RunInfo(
@@ -138,8 +140,8 @@ class Store:
             start_time=_now_ms(),
             end_time=None,
             parent_run_id=parent_run_id,
-            user=str(env.get("user", "")),
-            host=str(env.get("host", "")),
+            user=user,
+            host=host,
             pid=os.getpid(),
         )
         self._infos[info.run_id] = info
@@ -186,8 +188,9 @@ class Store:
             records.append(["t", key, tag_value(key, value), now])
         if not records:
             return
-        if run_id in self._writers and self._writers[run_id]._pid == os.getpid():
-            self._writer(run_id).write(records)
+        writer = self._writers.get(run_id)
+        if writer is not None and writer.owned_here():
+            writer.write(records)
         else:  # an ended run, or one of another process: a closed segment of its own
             self.run_info(run_id)
             SegmentWriter(self.fs, run_id).write(records, close=True)

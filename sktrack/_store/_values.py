@@ -27,7 +27,7 @@ def validate_key(kind: str, key: object) -> str:
         raise InvalidArgumentError(
             f"{kind} key {key!r} is a {type(key).__name__}; keys must be strings, e.g. {str(key)!r}"
         )
-    if not key or (key.strip() != key and not key.strip()):
+    if not key.strip():
         raise InvalidArgumentError(f"{kind} key {key!r} is empty; give it a name")
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidArgumentError(

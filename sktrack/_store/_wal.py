@@ -71,7 +71,7 @@ class SegmentWriter:
     def write(self, records: list[list[Any]], *, close: bool = False) -> None:
         """Append ``records`` in one write; with ``close``, end the segment after them."""
         data = b"".join(_dumps(r) for r in records)
-        if self._fd is None or self._pid != os.getpid():
+        if self._fd is None or not self.owned_here():
             path = self._new_path()
             local = self.fs.local_path(path)
             if local is None:  # object storage cannot append: a closed segment per write
@@ -82,8 +82,12 @@ class SegmentWriter:
         if close:
             self.close()
 
+    def owned_here(self) -> bool:
+        """Whether this process may append to the segment (a forked child may not)."""
+        return self._pid == os.getpid()
+
     def close(self) -> None:
-        if self._fd is not None and self._pid == os.getpid():
+        if self._fd is not None and self.owned_here():
             os.close(self._fd)
         self._fd = None
 
