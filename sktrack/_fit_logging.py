@@ -39,6 +39,7 @@ __all__ = [
     "fit_run",
     "in_tracked_fit",
     "log_fit",
+    "log_signature_and_model",
     "tracked_fit",
 ]
 
@@ -146,11 +147,26 @@ def log_fit(
         tags |= dataset_tags(dataset_fingerprint(X, y))
     metrics = compute_metrics(estimator, X, y, sample_weight=sample_weight, prefix=prefix)
     run.store.log(run.run_id, params=estimator_params(estimator), metrics=metrics, tags=tags)
-    signature = _signature(estimator, X) if describable else None
+    if log_model:
+        _require_active(run)
+    return log_signature_and_model(run, estimator, X, log_model=log_model)
+
+
+def log_signature_and_model(
+    run: Run, estimator: Any, X: Any, *, log_model: bool
+) -> Signature | None:
+    """Write the signature of ``X`` (the ``signature.json`` artifact) and, with
+    ``log_model``, the estimator as model ``model`` of ``run``, active or not.
+
+    Returns the signature; None when ``X`` is a one-pass iterable (nothing to describe).
+    """
+    from ._models import log_model_into
+
+    signature = _signature(estimator, X) if _describable(X) else None
     if signature is not None:
         run.store.write_artifact(run.run_id, SIGNATURE_ARTIFACT, signature.to_json().encode())
     if log_model:
-        _log_model(run, estimator, signature)
+        log_model_into(run, estimator, "model", signature)
     return signature
 
 
@@ -183,8 +199,7 @@ def _n_rows(X: Any) -> int:
     return int(shape[0]) if shape is not None and len(shape) else len(X)
 
 
-def _log_model(run: Run, estimator: Any, signature: Signature | None) -> None:
-    from ._models import log_model
+def _require_active(run: Run) -> None:
     from .exceptions import RunStateError
 
     current = active_run()
@@ -193,7 +208,6 @@ def _log_model(run: Run, estimator: Any, signature: Signature | None) -> None:
             f"log_fit(log_model=True) logs the model into the active run, but run {run.run_id} "
             "is not active; call it inside `with start_run(...)` for that run"
         )
-    log_model(estimator, "model", signature=signature)
 
 
 # -- what is recorded ---------------------------------------------------------------------

@@ -62,6 +62,7 @@ __all__ = [
     "load_model",
     "load_model_folder",
     "log_model",
+    "log_model_into",
     "model_folders",
     "read_model_meta",
     "trusted_types",
@@ -415,10 +416,10 @@ def log_model(
     check_name(name, "model name")
     run = _tracking.active_run()
     if run is not None:
-        info = _log_into(run, estimator, name, signature)
+        info = log_model_into(run, estimator, name, signature)
     else:
         with _tracking.start_run() as new_run:
-            info = _log_into(new_run, estimator, name, signature)
+            info = log_model_into(new_run, estimator, name, signature)
     if registered_model_name is None:
         return info
     from .registry import register_model
@@ -427,7 +428,8 @@ def log_model(
     return ModelInfo(**{**info.__dict__, "registered_model_version": version})
 
 
-def _log_into(run: Run, estimator: Any, name: str, signature: Any) -> ModelInfo:
+def log_model_into(run: Run, estimator: Any, name: str, signature: Any) -> ModelInfo:
+    """Save ``estimator`` as model ``name`` of ``run``, whether or not that run is active."""
     store = run.store
     folder = f"{store.artifact_dir(run.run_id)}/{name}"
     if store.fs.exists(join(folder, META_FILE)):

@@ -239,17 +239,10 @@ def _log_signature_and_model(parent: Run, estimator: Any, X: Any, log_model: boo
     """The best estimator's signature and model (its training metrics are logged with the
     parent's; its params are not, as `log_fit` would log them: the parent's params are the
     search's, and the two can clash, a Pipeline's ``verbose=False`` against ``verbose=0``)."""
-    from ._fit_logging import SIGNATURE_ARTIFACT, _describable
-    from ._fit_logging import _signature as fit_signature
-    from ._models import _log_into
+    from ._fit_logging import log_signature_and_model
 
-    signature = fit_signature(estimator, X) if _describable(X) else None
-    if signature is not None:
-        data = signature.to_json().encode()
-        parent.store.write_artifact(parent.run_id, SIGNATURE_ARTIFACT, data)
-    if log_model:
-        # into this run, active or not: log_search_results may be given an ended run
-        _log_into(parent, estimator, "model", signature)
+    # into this run, active or not: log_search_results may be given an ended run
+    log_signature_and_model(parent, estimator, X, log_model=log_model)
 
 
 def search_params(search: Any) -> dict[str, Any]:
