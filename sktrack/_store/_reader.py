@@ -129,6 +129,20 @@ class Reader:
             "try again, or run `sktrack doctor`"
         )
 
+    def experiment_names(self) -> set[str]:
+        """The experiments' names, reading only the files that hold experiments: starting a
+        run in a fresh process need not read the whole store."""
+        names = {
+            row[1]
+            for f in self.fs.list(SEGMENT_DIR, ".experiments.jsonl")
+            for row in self._cached(f, self.load_segment).rows["experiments"]
+        }
+        for f in self.fs.list(table_dir("experiments"), ".parquet"):
+            data = self._cached(f, self.load_parquet).data
+            if data is not None:
+                names.update(data["name"].to_pylist())
+        return names
+
     def listing(self) -> tuple[list[FileInfo], dict[str, list[FileInfo]]]:
         # segments first: a compaction that publishes after this listing is then either seen
         # with its sources (skipped as superseded) or not seen at all (sources read)

@@ -88,7 +88,7 @@ class Store:
         validate_key("experiment", name)
         exp_id = experiment_id_of(name)
         if name not in self._known_experiments:
-            if not any(e.name == name for e in self.list_experiments()):
+            if name not in self.reader.experiment_names():
                 self._ensure_format()
                 SegmentWriter(self.fs, "experiments").write(
                     [["e", exp_id, name, _now_ms()]], close=True
