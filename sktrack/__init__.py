@@ -30,7 +30,7 @@ from .exceptions import (
 
 __version__ = "0.1.0"
 
-# public name -> the private module that defines it
+# public name -> the layer package that exports it
 _LAZY: dict[str, str] = {
     # store and experiments
     "set_store": "_tracking",
@@ -58,28 +58,28 @@ _LAZY: dict[str, str] = {
     "read_artifact": "_tracking",
     "load_table": "_tracking",
     # records
-    "Experiment": "_records",
-    "Metric": "_records",
-    "ModelVersion": "_records",
-    "Run": "_records",
-    "RunInfo": "_records",
-    "RunStatus": "_records",
+    "Experiment": "_store",
+    "Metric": "_store",
+    "ModelVersion": "_store",
+    "Run": "_store",
+    "RunInfo": "_store",
+    "RunStatus": "_store",
     # estimators
-    "TrackedEstimator": "_estimator",
-    "TrackedGridSearchCV": "_search",
-    "TrackedRandomizedSearchCV": "_search",
-    "TrackedHalvingGridSearchCV": "_search",
-    "TrackedHalvingRandomSearchCV": "_search",
-    "TrackingCallback": "_callback",
-    "autolog": "_autolog",
+    "TrackedEstimator": "_sklearn",
+    "TrackedGridSearchCV": "_sklearn",
+    "TrackedRandomizedSearchCV": "_sklearn",
+    "TrackedHalvingGridSearchCV": "_sklearn",
+    "TrackedHalvingRandomSearchCV": "_sklearn",
+    "TrackingCallback": "_sklearn",
+    "autolog": "_sklearn",
     # signatures
-    "Signature": "_signature",
-    "infer_signature": "_signature",
+    "Signature": "_models",
+    "infer_signature": "_models",
     # models and registry
     "ModelInfo": "_models",
     "log_model": "_models",
     "load_model": "_models",
-    "StagedModel": "_staged",
+    "StagedModel": "_models",
 }
 
 __all__ = [
@@ -121,25 +121,26 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from . import registry as registry
-    from ._autolog import autolog as autolog
-    from ._callback import TrackingCallback as TrackingCallback
-    from ._estimator import TrackedEstimator as TrackedEstimator
     from ._models import ModelInfo as ModelInfo
+    from ._models import Signature as Signature
+    from ._models import StagedModel as StagedModel
+    from ._models import _registry as _registry
+    from ._models import infer_signature as infer_signature
     from ._models import load_model as load_model
     from ._models import log_model as log_model
-    from ._records import Experiment as Experiment
-    from ._records import Metric as Metric
-    from ._records import ModelVersion as ModelVersion
-    from ._records import Run as Run
-    from ._records import RunInfo as RunInfo
-    from ._records import RunStatus as RunStatus
-    from ._search import TrackedGridSearchCV as TrackedGridSearchCV
-    from ._search import TrackedHalvingGridSearchCV as TrackedHalvingGridSearchCV
-    from ._search import TrackedHalvingRandomSearchCV as TrackedHalvingRandomSearchCV
-    from ._search import TrackedRandomizedSearchCV as TrackedRandomizedSearchCV
-    from ._signature import Signature as Signature
-    from ._signature import infer_signature as infer_signature
-    from ._staged import StagedModel as StagedModel
+    from ._sklearn import TrackedEstimator as TrackedEstimator
+    from ._sklearn import TrackedGridSearchCV as TrackedGridSearchCV
+    from ._sklearn import TrackedHalvingGridSearchCV as TrackedHalvingGridSearchCV
+    from ._sklearn import TrackedHalvingRandomSearchCV as TrackedHalvingRandomSearchCV
+    from ._sklearn import TrackedRandomizedSearchCV as TrackedRandomizedSearchCV
+    from ._sklearn import TrackingCallback as TrackingCallback
+    from ._sklearn import autolog as autolog
+    from ._store import Experiment as Experiment
+    from ._store import Metric as Metric
+    from ._store import ModelVersion as ModelVersion
+    from ._store import Run as Run
+    from ._store import RunInfo as RunInfo
+    from ._store import RunStatus as RunStatus
     from ._tracking import active_run as active_run
     from ._tracking import compact as compact
     from ._tracking import end_run as end_run

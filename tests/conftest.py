@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import sktrack
-from sktrack import _tracking
 from sktrack._store import Store
+from sktrack._tracking import _fluent as _tracking
 
 
 @pytest.fixture(autouse=True)

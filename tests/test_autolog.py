@@ -20,7 +20,7 @@ from sklearn.utils.validation import has_fit_parameter
 
 import sktrack
 from sktrack import TrackedEstimator
-from sktrack._autolog import _patch_targets
+from sktrack._sklearn._autolog import _patch_targets
 from sktrack.exceptions import InvalidArgumentError, SktrackWarning
 
 

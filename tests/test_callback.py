@@ -14,9 +14,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.tree import DecisionTreeRegressor
 
 import sktrack
-from sktrack import RunStatus, SktrackError
-from sktrack._callback import TrackingCallback
-from sktrack._search import HalvingGridSearchCV, TrackedGridSearchCV
+from sktrack import RunStatus, SktrackError, TrackingCallback
+from sktrack._sklearn._search import HalvingGridSearchCV, TrackedGridSearchCV
 
 pytest.importorskip("sklearn.callback", reason="callbacks need scikit-learn >= 1.9")
 

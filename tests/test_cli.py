@@ -206,7 +206,7 @@ def test_a_command_leaves_the_callers_store_alone(
     sktrack.set_experiment("mine")
     assert cli("--store", store_path, "runs")[0] == 0
     assert sktrack.get_store() is mine
-    assert sktrack._tracking._current_experiment_name() == "mine"
+    assert sktrack._tracking.current_experiment_name() == "mine"
 
 
 def test_control_characters_in_names_are_shown_escaped(cli: Cli, tmp_path: Path) -> None:

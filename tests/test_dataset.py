@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
-from sktrack import _dataset
-from sktrack._dataset import dataset_fingerprint
+from sktrack._sklearn import _dataset, dataset_fingerprint
 
 
 def digest(X: object, y: object = None) -> str:
@@ -259,8 +256,3 @@ def test_texts_and_ragged_lists() -> None:
     tokens = [["good", "movie"], ["bad"]]
     assert dataset_fingerprint(tokens)["dtypes"] == ["object"]
     assert digest(tokens) != digest([["good", "movie"], ["sad"]])
-
-
-def test_docstring_examples_run() -> None:
-    results = doctest.testmod(_dataset)
-    assert results.attempted >= 1 and results.failed == 0

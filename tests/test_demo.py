@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 import sktrack
-from sktrack._cli import main
-from sktrack._demo import EXPERIMENT, MODEL_NAME, run_demo
+from sktrack._cli import EXPERIMENT, MODEL_NAME, main, run_demo
 
 
 class _Terminal(io.StringIO):
@@ -84,7 +83,7 @@ def test_demo_leaves_the_callers_store_and_experiment_alone(tmp_path: Path) -> N
     sktrack.set_experiment("mine")
     run_demo(tmp_path / "demo", quick=True, out=io.StringIO())
     assert sktrack.get_store() is mine
-    assert sktrack._tracking._current_experiment_name() == "mine"
+    assert sktrack._tracking.current_experiment_name() == "mine"
     assert sktrack.active_run() is None
 
 

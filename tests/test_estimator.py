@@ -28,9 +28,8 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.estimator_checks import check_estimator, parametrize_with_checks
 
 import sktrack
-from sktrack import TrackedEstimator
-from sktrack._fit_logging import SIGNATURE_ARTIFACT
-from sktrack._tracking import read_artifact
+from sktrack import TrackedEstimator, read_artifact
+from sktrack._sklearn._fit_logging import SIGNATURE_ARTIFACT
 from sktrack.exceptions import InvalidArgumentError, SignatureError
 
 # scikit-learn 1.6 with SciPy >= 1.15 warns inside LogisticRegression's solver; not ours.
@@ -184,7 +183,7 @@ def test_a_tracked_estimator_inside_a_tracked_estimator_logs_once(
 def test_log_model_false_logs_no_model(store: Any, regression: Any) -> None:
     X, y = regression
     est = TrackedEstimator(Ridge(), log_model=False).fit(X, y)
-    assert sktrack._tracking.list_artifacts(est.run_id_) == [SIGNATURE_ARTIFACT]
+    assert sktrack.list_artifacts(est.run_id_) == [SIGNATURE_ARTIFACT]
 
 
 # -- evaluate and score -------------------------------------------------------------------

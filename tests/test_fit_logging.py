@@ -14,8 +14,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 import sktrack
-from sktrack._dataset import dataset_fingerprint
-from sktrack._fit_logging import (
+from sktrack import list_artifacts, read_artifact
+from sktrack._sklearn import dataset_fingerprint
+from sktrack._sklearn._fit_logging import (
     SIGNATURE_ARTIFACT,
     dataset_tags,
     estimator_params,
@@ -24,7 +25,6 @@ from sktrack._fit_logging import (
     log_fit,
     tracked_fit,
 )
-from sktrack._tracking import list_artifacts, read_artifact
 from sktrack.exceptions import RunStateError
 
 # scikit-learn 1.6 with SciPy >= 1.15 warns inside LogisticRegression's solver; not ours.

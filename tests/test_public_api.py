@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import importlib
 import pkgutil
 
@@ -51,3 +52,23 @@ def test_every_error_is_an_sktrack_error() -> None:
             assert issubclass(cls, sktrack.SktrackError), name
         else:
             assert issubclass(cls, exceptions.SktrackWarning), name
+
+
+def _modules_with_examples() -> list[str]:
+    finder = doctest.DocTestFinder()
+    names = []
+    for name in ["sktrack", "sktrack.registry", *_private_modules()]:
+        if any(test.examples for test in finder.find(importlib.import_module(name))):
+            names.append(name)
+    return names
+
+
+@pytest.mark.parametrize("module", _modules_with_examples())
+def test_docstring_examples_run(module: str) -> None:
+    # an example may use any name its layer's package exports, as a reader of that layer would
+    layer = importlib.import_module(module.rpartition(".")[0] or module)
+    names = {name: getattr(layer, name) for name in getattr(layer, "__all__", [])}
+    results = doctest.testmod(
+        importlib.import_module(module), extraglobs=names, optionflags=doctest.NORMALIZE_WHITESPACE
+    )
+    assert results.attempted > 0 and results.failed == 0

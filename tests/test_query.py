@@ -6,7 +6,6 @@ by hand per case on a wide DataFrame, so the reference never shares code with th
 
 from __future__ import annotations
 
-import doctest
 import functools
 import re
 from collections.abc import Callable
@@ -20,7 +19,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sktrack._query
 from sktrack._query import (
     And,
     Comparison,
@@ -358,11 +356,6 @@ def test_cases_are_many_and_discriminating() -> None:
     assert len(CASES) >= 40
     # Most cases must select some runs but not all, or they would not tell evaluators apart.
     assert sum(0 < count < N_RUNS for count in counts) >= len(CASES) - 4
-
-
-def test_docstring_examples_run() -> None:
-    results = doctest.testmod(sktrack._query, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert results.attempted >= 8 and results.failed == 0
 
 
 def test_empty_filter_selects_every_run() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 import sktrack
 from sktrack import registry
-from sktrack._records import Stage
+from sktrack._store import Stage
 from sktrack.exceptions import (
     InvalidArgumentError,
     InvalidURIError,
@@ -430,13 +430,3 @@ def test_list_registered_models_by_name(logged):
     assert [m.name for m in models] == ["a", "b", "c"]
     assert models[0].latest_versions[0].version == 1
     assert models[0].created_at <= models[0].updated_at
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    from sktrack import registry
-
-    results = doctest.testmod(registry)
-    assert results.attempted > 0
-    assert results.failed == 0

@@ -25,7 +25,7 @@ from sklearn.utils.estimator_checks import estimator_checks_generator
 
 import sktrack
 from sktrack import InvalidArgumentError, RunStatus
-from sktrack._search import (
+from sktrack._sklearn._search import (
     HalvingGridSearchCV,
     HalvingRandomSearchCV,
     RandomizedSearchCV,

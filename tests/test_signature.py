@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import warnings
 
@@ -11,8 +10,13 @@ import pandas as pd
 import pytest
 from scipy import sparse
 
-from sktrack import _signature
-from sktrack._signature import ColumnSpec, Signature, TableSpec, TensorSpec, infer_signature
+from sktrack._models import (
+    ColumnSpec,
+    Signature,
+    TableSpec,
+    TensorSpec,
+    infer_signature,
+)
 from sktrack.exceptions import ExtraColumnsWarning, InvalidArgumentError, SignatureError
 
 SUFFIX = ". Pass data with the columns and dtypes the model was trained on."
@@ -600,8 +604,3 @@ def test_check_is_vectorised_on_a_large_frame() -> None:
 def test_ragged_lists_are_recorded_as_objects() -> None:
     signature = infer_signature([["good", "movie"], ["bad"]])
     assert signature.inputs == TensorSpec("object", (-1,))
-
-
-def test_docstring_examples_run() -> None:
-    results = doctest.testmod(_signature)
-    assert results.attempted >= 1 and results.failed == 0

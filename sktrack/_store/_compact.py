@@ -20,7 +20,7 @@ import socket
 import time
 from typing import TYPE_CHECKING
 
-from .._fs import FileSystem, unique_name
+from ._fs import FileSystem, unique_name
 from ._reader import Reader, last_per_group, table_dir
 from ._schema import SORT_KEYS, TABLES, file_metadata, schema
 

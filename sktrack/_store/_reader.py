@@ -12,8 +12,8 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._fs import FileInfo, FileSystem
 from ..exceptions import DamagedFileWarning, StoreError
+from ._fs import FileInfo, FileSystem
 from ._schema import TABLES, schema, upgrade
 from ._wal import SEGMENT_DIR, ParsedSegment, parse_segment
 

@@ -23,8 +23,6 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .._fs import FileSystem, open_filesystem
-from .._records import Experiment, Metric, Run, RunInfo, RunStatus
 from ..exceptions import (
     ArtifactNotFoundError,
     ExperimentNotFoundError,
@@ -32,8 +30,12 @@ from ..exceptions import (
     ParamConflictError,
     RunNotFoundError,
 )
+from ._artifacts import figure_artifact, local_artifacts, table_artifact
 from ._compact import compact
+from ._fs import FileSystem
+from ._location import open_filesystem
 from ._reader import Reader, Snapshot
+from ._records import Experiment, Metric, Run, RunInfo, RunStatus
 from ._values import decode_param, encode_param, metric_value, tag_value, validate_key
 from ._wal import SEGMENT_DIR, SegmentWriter
 
@@ -261,6 +263,27 @@ class Store:
         target = self._artifact_path(run_id, path)
         self.fs.write_atomic(target, data)
         return target
+
+    def log_artifact(
+        self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None
+    ) -> str:
+        """Copy a local file (or a folder, recursively) into the run; returns its path there."""
+        target, files = local_artifacts(local_path, artifact_path)
+        for path, data in files:
+            self.write_artifact(run_id, path, data)
+        return target
+
+    def log_table(self, run_id: str, data: Any, name: str) -> str:
+        """Store a DataFrame as a Parquet artifact of the run; returns its path there."""
+        path, payload = table_artifact(data, name)
+        self.write_artifact(run_id, path, payload)
+        return path
+
+    def log_figure(self, run_id: str, figure: Any, name: str) -> str:
+        """Store a figure as an image artifact of the run; returns its path there."""
+        path, payload = figure_artifact(figure, name)
+        self.write_artifact(run_id, path, payload)
+        return path
 
     def read_artifact(self, run_id: str, path: str) -> bytes:
         target = self._artifact_path(run_id, path)

@@ -26,8 +26,8 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._fs import FileSystem, unique_name
 from ..exceptions import DamagedFileWarning
+from ._fs import FileSystem, unique_name
 
 __all__ = ["SEGMENT_DIR", "ParsedSegment", "SegmentWriter", "parse_segment", "segment_run_id"]
 

@@ -22,8 +22,8 @@ import pyarrow.compute as pc
 
 import sktrack
 from sktrack._query import RunTables, parse_order_by
-from sktrack._runs_frame import select_runs
-from sktrack._store._values import decode_param
+from sktrack._store import decode_param
+from sktrack._tracking import select_runs
 from sktrack.exceptions import ExperimentNotFoundError, InvalidArgumentError
 
 __all__ = [

@@ -10,16 +10,15 @@ A model folder holds two files (see docs/models.md)::
 checks the sha256, warns on other library versions, and lets skops construct only trusted types
 (`trusted_types`).  skops is imported only inside the functions that save or load.
 
-The pieces live in their own modules and are re-exported here: `_trust` (what loading may
-construct), `_model_bytes` (sha256, content hash and flagged types of a skops file) and
-`_model_clean` (the estimator without tracking wrappers or callbacks, as it is saved).
+The pieces live in their own modules: `_trust` (what loading may construct), `_bytes` (sha256,
+content hash and flagged types of a skops file) and `_clean` (the estimator without tracking
+wrappers or callbacks, as it is saved).  The verbs `log_model` and `load_model` are in `_log`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import re
 import sys
@@ -31,12 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ._model_bytes import _array_print as _array_print  # re-exported: tests import it from here
-from ._model_bytes import describe_model_bytes
-from ._model_clean import model_to_save
-from ._records import ModelVersion
-from ._trust import BUILTIN_TRUSTED_TYPES, trusted_types
-from .exceptions import (
+from .._store import ModelVersion
+from ..exceptions import (
     ArtifactNotFoundError,
     InvalidArgumentError,
     ModelIntegrityError,
@@ -44,11 +39,12 @@ from .exceptions import (
     UntrustedTypesError,
     VersionMismatchWarning,
 )
+from ._bytes import describe_model_bytes
+from ._clean import model_to_save
+from ._trust import BUILTIN_TRUSTED_TYPES, trusted_types
 
 if TYPE_CHECKING:
-    from ._fs import FileSystem
-    from ._records import Run
-    from ._store import Store
+    from .._store import FileSystem, Run, Store
 
 __all__ = [
     "BUILTIN_TRUSTED_TYPES",
@@ -59,9 +55,7 @@ __all__ = [
     "ModelMeta",
     "describe_model_bytes",
     "join",
-    "load_model",
     "load_model_folder",
-    "log_model",
     "log_model_into",
     "model_folders",
     "read_model_meta",
@@ -371,63 +365,6 @@ def verify_store_models(store: Store) -> Iterator[str]:
             yield f"model {folder}: {exc}"
 
 
-# -- the public verbs -----------------------------------------------------------------------
-
-
-def log_model(
-    estimator: Any,
-    name: str = "model",
-    *,
-    signature: Any = None,
-    registered_model_name: str | None = None,
-) -> ModelInfo:
-    """Save a fitted estimator as a model folder in the active run's artifacts.
-
-    With no active run, a run is started for it and ended afterwards.
-
-    Parameters
-    ----------
-    estimator : estimator
-        The fitted estimator.  Callbacks and tracking wrappers are not saved.
-    name : str, default="model"
-        The folder name in the run's artifacts (letters, digits, ``-``, ``_``, ``.``).
-    signature : Signature or dict, optional
-        What the model takes as input; see `sktrack.infer_signature`.
-    registered_model_name : str, optional
-        Also register the model under this name, as its next version.
-
-    Returns
-    -------
-    ModelInfo
-        With ``model_uri`` (``runs:/<run_id>/<name>``) to pass to `load_model`.
-
-    Examples
-    --------
-    >>> import sktrack, tempfile
-    >>> from sklearn.linear_model import LinearRegression
-    >>> _ = sktrack.set_store(tempfile.mkdtemp())
-    >>> info = sktrack.log_model(LinearRegression().fit([[0], [1]], [0, 1]))
-    >>> sktrack.load_model(info.model_uri).predict([[2]]).round(3).tolist()
-    [2.0]
-    """
-    from . import _tracking
-    from ._uri import check_name
-
-    check_name(name, "model name")
-    run = _tracking.active_run()
-    if run is not None:
-        info = log_model_into(run, estimator, name, signature)
-    else:
-        with _tracking.start_run() as new_run:
-            info = log_model_into(new_run, estimator, name, signature)
-    if registered_model_name is None:
-        return info
-    from .registry import register_model
-
-    version = register_model(info.model_uri, registered_model_name)
-    return ModelInfo(**{**info.__dict__, "registered_model_version": version})
-
-
 def log_model_into(run: Run, estimator: Any, name: str, signature: Any) -> ModelInfo:
     """Save ``estimator`` as model ``name`` of ``run``, whether or not that run is active."""
     store = run.store
@@ -450,57 +387,4 @@ def log_model_into(run: Run, estimator: Any, name: str, signature: Any) -> Model
         flagged_types=meta.flagged_types,
         signature=meta.signature,
         created_at=meta.created_at,
-    )
-
-
-def load_model(uri: str | os.PathLike[str], *, trusted: Iterable[str | type] | None = None) -> Any:
-    """Load a fitted estimator by URI, refusing damaged files and untrusted types.
-
-    Parameters
-    ----------
-    uri : str or path
-        ``runs:/<run_id>/<name>``, ``models:/<name>/<version>``, ``models:/<name>/<stage>``,
-        ``models:/<name>/latest``, ``models:/<name>@<alias>``, or a model folder's path.
-    trusted : list of str or type, optional
-        Types to trust besides skops's defaults, sktrack's built-in list and the user's
-        configuration (``$SKTRACK_TRUSTED_TYPES``, ``~/.config/sktrack/trusted.txt``).
-
-    Returns
-    -------
-    estimator
-        The fitted estimator.
-
-    Raises
-    ------
-    InvalidURIError, ModelNotFoundError, ModelVersionNotFoundError, RunNotFoundError,
-    ArtifactNotFoundError
-        When the URI does not parse or names something that does not exist.
-    ModelIntegrityError
-        When ``model.skops`` does not match the sha256 recorded when it was logged.
-    UntrustedTypesError
-        When the model needs types outside the trusted set; they are named.
-
-    Warns
-    -----
-    VersionMismatchWarning
-        When Python, scikit-learn or numpy differ from the versions the model was saved with.
-
-    Examples
-    --------
-    >>> import sktrack, tempfile
-    >>> from sklearn.tree import DecisionTreeClassifier
-    >>> _ = sktrack.set_store(tempfile.mkdtemp())
-    >>> info = sktrack.log_model(DecisionTreeClassifier().fit([[0], [1]], [0, 1]))
-    >>> sktrack.load_model(info.model_uri).predict([[1]]).tolist()
-    [1]
-    """
-    from ._uri import resolve_model_uri
-
-    location = resolve_model_uri(uri)
-    return load_model_folder(
-        location.fs,
-        location.folder,
-        source=location.source,
-        trusted=trusted,
-        expected_sha256=location.sha256,
     )

@@ -10,9 +10,9 @@ import socket
 import warnings
 from dataclasses import dataclass, field
 
-from ._store import Store
-from ._store._compact import pid_alive
-from .exceptions import DamagedFileWarning, SktrackError
+from .._store import Store, pid_alive
+from ..exceptions import DamagedFileWarning, SktrackError
+from ._folder import verify_store_models
 
 __all__ = ["DoctorReport", "run_doctor"]
 
@@ -62,10 +62,6 @@ def run_doctor(store: Store) -> DoctorReport:
 
 def _model_problems(store: Store) -> list[str]:
     """Model folders (in runs and in the registry) whose hash does not match."""
-    try:
-        from ._models import verify_store_models
-    except ImportError:  # the models module is optional at this layer
-        return []
     try:
         return list(verify_store_models(store))
     except SktrackError as exc:

@@ -17,10 +17,10 @@ from __future__ import annotations
 import importlib.util
 from typing import Any
 
+from .._store import Run, RunStatus
+from ..exceptions import SktrackError
 from ._fit_logging import in_tracked_fit, tracked_fit
-from ._records import Run, RunStatus
 from ._search_logging import check_top_k, open_parent, record_search, search_params
-from .exceptions import SktrackError
 
 __all__ = ["TrackingCallback"]
 

@@ -18,7 +18,8 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._cli_format import (
+from ..exceptions import InvalidArgumentError, SktrackError, SktrackWarning, StoreError
+from ._format import (
     doctor_json,
     doctor_text,
     format_table,
@@ -32,14 +33,13 @@ from ._cli_format import (
     runs_table,
     version_json,
 )
-from .exceptions import InvalidArgumentError, SktrackError, SktrackWarning, StoreError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ._store import Store
+    from .._store import Store
 
-__all__ = ["format_table", "main", "runs_table"]
+__all__ = ["build_parser", "format_table", "main", "runs_table"]
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # the command ran and found something wrong (doctor)
@@ -123,7 +123,7 @@ def _silence_stdout() -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``sktrack`` command."""
-    from . import __version__
+    from .. import __version__
 
     parser = argparse.ArgumentParser(
         prog="sktrack",
@@ -234,7 +234,7 @@ def _location(args: argparse.Namespace) -> str:
 def _use_store(args: argparse.Namespace, *, must_exist: bool = True) -> Store:
     """Select the store for this command; reading commands refuse a folder with no store,
     where a typo in --store would otherwise read as "no runs"."""
-    from ._tracking import set_store
+    from .._tracking import set_store
 
     store = set_store(_location(args))
     if must_exist and not store.fs.exists("FORMAT"):
@@ -249,7 +249,7 @@ def _use_store(args: argparse.Namespace, *, must_exist: bool = True) -> Store:
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
-    from ._tracking import search_runs
+    from .._tracking import search_runs
 
     store = _use_store(args)
     frame = search_runs(
@@ -309,7 +309,7 @@ def _referenced_columns(
     frame: pd.DataFrame, filter_string: str, order_by: list[str] | None
 ) -> list[str]:
     """The params, metrics and tags a filter or an order_by names: worth a column each."""
-    from ._query import parse_filter, parse_order_by
+    from .._query import parse_filter, parse_order_by
 
     names = list(_filter_columns(parse_filter(filter_string)))
     names += [_column(k.entity, k.key) for k in (parse_order_by(order_by) if order_by else [])]
@@ -323,7 +323,7 @@ def _referenced_columns(
 
 
 def _filter_columns(node: Any) -> Iterator[str]:
-    from ._query import Comparison, Not
+    from .._query import Comparison, Not
 
     if isinstance(node, Comparison):
         yield _column(node.entity, node.key)
@@ -342,7 +342,7 @@ def _column(entity: str, key: str) -> str:
 
 
 def _cmd_run_show(args: argparse.Namespace) -> int:
-    from ._tracking import get_run, list_artifacts, search_runs
+    from .._tracking import get_run, list_artifacts, search_runs
 
     _use_store(args)
     run = get_run(args.run_id)
@@ -361,7 +361,7 @@ def _cmd_run_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from . import registry
+    from .. import registry
 
     _use_store(args)
     models = registry.list_registered_models()
@@ -376,7 +376,7 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_show(args: argparse.Namespace) -> int:
-    from . import registry
+    from .. import registry
 
     _use_store(args)
     model = registry.get_registered_model(args.name)
@@ -389,7 +389,7 @@ def _cmd_models_show(args: argparse.Namespace) -> int:
 
 
 def _cmd_models_transition(args: argparse.Namespace) -> int:
-    from . import registry
+    from .. import registry
 
     _use_store(args)
     before = {v.version: v.stage for v in registry.list_model_versions(args.name)}
@@ -424,7 +424,7 @@ def _cmd_compact(args: argparse.Namespace) -> int:
 
 
 def _cmd_doctor(args: argparse.Namespace) -> int:
-    from ._doctor import run_doctor
+    from .._models import run_doctor
 
     store = _use_store(args)
     report = run_doctor(store)
@@ -442,7 +442,7 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     _require_ui_packages()
     store = _use_store(args, must_exist=False)
     try:
-        from . import ui
+        from .. import ui
 
         ui.serve(store, host=args.host, port=args.port, read_only=args.read_only)
     except ImportError as exc:  # a part of the extra that the check above does not name

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ._signature import (
+from ..exceptions import ExtraColumnsWarning, SignatureError
+from ._specs import (
     ColumnSpec,
     LogicalType,
     TableSpec,
@@ -23,7 +24,6 @@ from ._signature import (
     logical_type,
     name_text,
 )
-from .exceptions import ExtraColumnsWarning, SignatureError
 
 __all__ = ["check_table", "check_tensor"]
 

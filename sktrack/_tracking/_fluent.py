@@ -9,30 +9,26 @@ from __future__ import annotations
 
 import atexit
 import contextvars
-import functools
-import getpass
 import io
 import os
-import socket
-import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._store import Experiment, Run, RunStatus, Store, open_store, table_path
+from ..exceptions import InvalidArgumentError, RunStateError
+from ._environment import environment_tags
 from ._names import generate_run_name
-from ._records import Experiment, Run, RunStatus
-from ._store import Store, open_store
-from .exceptions import InvalidArgumentError, RunStateError
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
     "DEFAULT_EXPERIMENT",
+    "ActiveRun",
     "active_run",
     "compact",
+    "current_experiment_name",
     "end_run",
     "get_metric_history",
     "get_run",
@@ -119,7 +115,8 @@ def set_experiment(name: str) -> Experiment:
     return experiment
 
 
-def _current_experiment_name() -> str:
+def current_experiment_name() -> str:
+    """The experiment new runs go to: set by `set_experiment`, else "Default"."""
     return _state.get().experiment or DEFAULT_EXPERIMENT
 
 
@@ -131,52 +128,13 @@ def list_experiments() -> list[Experiment]:
 # -- runs -------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def _environment() -> dict[str, str]:
-    """Who and where, as the tags every run gets: read once per process (git is asked
-    once, not per run)."""
-    tags = {
-        "sktrack.user": _user(),
-        "sktrack.host": socket.gethostname(),
-        "sktrack.source": Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "<interactive>",
-        "sktrack.python_version": sys.version.split()[0],
-    }
-    tags.update(_library_versions())
-    tags.update(_git_state())
-    return tags
+@dataclass(frozen=True, repr=False)
+class ActiveRun(Run):
+    """The `Run` that `start_run` returns: ending it also takes it (and the runs started
+    inside it) off the active-run stack."""
 
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""
-
-
-def _library_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for dist, tag in [("scikit-learn", "sklearn"), ("numpy", "numpy"), ("sktrack", "sktrack")]:
-        try:
-            out[f"sktrack.{tag}_version"] = version(dist)
-        except PackageNotFoundError:
-            continue
-    return out
-
-
-def _git_state() -> dict[str, str]:
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], capture_output=True, text=True, timeout=5, check=True
-        ).stdout.strip()
-
-    try:
-        commit = git("rev-parse", "HEAD")
-        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
-    except (OSError, subprocess.SubprocessError):
-        return {}
-    return {"sktrack.git.commit": commit, "sktrack.git.dirty": str(dirty).lower()}
+    def end(self, status: RunStatus | str = RunStatus.FINISHED) -> None:
+        _end(self, RunStatus(status))
 
 
 def start_run(
@@ -218,8 +176,8 @@ def start_run(
         parent_run_id = state.runs[-1].run_id
     if parent_run_id is not None:
         store.run_info(parent_run_id)
-    exp = store.ensure_experiment(experiment or _current_experiment_name())
-    env = _environment()
+    exp = store.ensure_experiment(experiment or current_experiment_name())
+    env = environment_tags()
     all_tags = {**env, **(tags or {})}
     info = store.create_run(
         exp,
@@ -229,7 +187,7 @@ def start_run(
         user=env["sktrack.user"],
         host=env["sktrack.host"],
     )
-    run = Run(info=info, tags=all_tags, store=store)
+    run = ActiveRun(info=info, tags=all_tags, store=store)
     _state.set(replace(_state.get(), runs=(*_state.get().runs, run)))
     return run
 
@@ -335,78 +293,28 @@ def log_artifact(local_path: str | os.PathLike[str], artifact_path: str | None =
     Returns the artifact's path within the run.
     """
     run = _active_or_new()
-    return _log_artifact(run.store, run.run_id, local_path, artifact_path)
-
-
-def _log_artifact(
-    store: Store, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None
-) -> str:
-    source = Path(local_path)
-    if not source.exists():
-        raise InvalidArgumentError(
-            f"log_artifact: {str(source)!r} does not exist; pass a file or folder"
-        )
-    prefix = f"{artifact_path.strip('/')}/" if artifact_path else ""
-    if source.is_file():
-        store.write_artifact(run_id, prefix + source.name, source.read_bytes())
-        return prefix + source.name
-    for file in sorted(p for p in source.rglob("*") if p.is_file()):
-        rel = file.relative_to(source).as_posix()
-        store.write_artifact(run_id, f"{prefix}{source.name}/{rel}", file.read_bytes())
-    return prefix + source.name
+    return run.store.log_artifact(run.run_id, local_path, artifact_path)
 
 
 def log_table(data: pd.DataFrame, name: str) -> str:
     """Store a DataFrame as a Parquet artifact of the active run; read it back with
     `load_table`.  ``name`` gets a ``.parquet`` suffix if it has none."""
     run = _active_or_new()
-    return _log_table(run.store, run.run_id, data, name)
-
-
-def _log_table(store: Store, run_id: str, data: Any, name: str) -> str:
-    import pandas as pd
-
-    if not isinstance(data, pd.DataFrame):
-        raise InvalidArgumentError(
-            f"log_table needs a pandas DataFrame, got {type(data).__name__}; wrap it with pd.DataFrame(...)"
-        )
-    path = name if name.endswith(".parquet") else f"{name}.parquet"
-    buffer = io.BytesIO()
-    data.to_parquet(buffer, index=False)
-    store.write_artifact(run_id, path, buffer.getvalue())
-    return path
+    return run.store.log_table(run.run_id, data, name)
 
 
 def load_table(run_id: str, name: str) -> pd.DataFrame:
     """Read back a table logged with `log_table` (or any Parquet artifact)."""
     import pandas as pd
 
-    path = name if name.endswith(".parquet") else f"{name}.parquet"
-    return pd.read_parquet(io.BytesIO(get_store().read_artifact(run_id, path)))
+    return pd.read_parquet(io.BytesIO(get_store().read_artifact(run_id, table_path(name))))
 
 
 def log_figure(figure: Any, name: str) -> str:
     """Store a figure (matplotlib ``Figure``, or anything with ``savefig`` or
     ``write_image``) as an image artifact; the suffix of ``name`` picks the format (.png default)."""
     run = _active_or_new()
-    return _log_figure(run.store, run.run_id, figure, name)
-
-
-def _log_figure(store: Store, run_id: str, figure: Any, name: str) -> str:
-    path = name if Path(name).suffix else f"{name}.png"
-    buffer = io.BytesIO()
-    fmt = Path(path).suffix.lstrip(".")
-    if hasattr(figure, "savefig"):
-        figure.savefig(buffer, format=fmt)
-    elif hasattr(figure, "write_image"):
-        figure.write_image(buffer, format=fmt)
-    else:
-        raise InvalidArgumentError(
-            f"log_figure cannot save a {type(figure).__name__}; pass a matplotlib Figure "
-            "(or an object with savefig/write_image), or save it yourself and use log_artifact"
-        )
-    store.write_artifact(run_id, path, buffer.getvalue())
-    return path
+    return run.store.log_figure(run.run_id, figure, name)
 
 
 def list_artifacts(run_id: str, path: str = "") -> list[str]:
@@ -484,7 +392,7 @@ def search_runs(
     from ._runs_frame import search
 
     if experiment_names is None:
-        names: list[str] | None = [_current_experiment_name()]
+        names: list[str] | None = [current_experiment_name()]
     elif experiment_names == "*" or list(experiment_names) == ["*"]:
         names = None
     elif isinstance(experiment_names, str):

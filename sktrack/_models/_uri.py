@@ -9,7 +9,8 @@ The forms, all resolved offline against the store::
     models:/<name>@<alias>         the version an alias points at
     /a/path or file:///a/path      a model folder on the local disk
 
-Past `parse_model_uri`, code takes one of the dataclasses below, never the raw string.
+Past `parse_model_uri`, code takes one of the dataclasses below, never the raw string;
+``_resolve`` finds the folder one names.
 """
 
 from __future__ import annotations
@@ -19,18 +20,18 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ._records import ModelVersion, Stage
-from .exceptions import ArtifactNotFoundError, InvalidArgumentError, InvalidURIError
+from .._store import Stage
+from ..exceptions import InvalidArgumentError, InvalidURIError
 
 if TYPE_CHECKING:
-    from ._fs import FileSystem
+    pass
 
 __all__ = [
     "MAX_NAME_LENGTH",
+    "URI_TYPES",
     "AliasURI",
     "FolderURI",
     "LatestURI",
-    "ModelLocation",
     "ModelURI",
     "RunModelURI",
     "StageURI",
@@ -38,7 +39,6 @@ __all__ = [
     "check_name",
     "parse_model_uri",
     "parse_stage",
-    "resolve_model_uri",
 ]
 
 MAX_NAME_LENGTH = 255
@@ -233,68 +233,4 @@ def _checked(uri: str, value: str, what: str) -> str:
         raise InvalidURIError(uri, str(exc)) from None
 
 
-# -- resolution ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ModelLocation:
-    """Where a URI's model folder is, and what the registry recorded about it (if anything)."""
-
-    fs: FileSystem
-    folder: str  # relative to ``fs``; "" when ``fs`` is rooted at the folder itself
-    source: str  # the URI as given, for messages
-    run_id: str | None = None
-    sha256: str | None = None  # recorded by the registry, checked in addition to model.json's
-    model_version: ModelVersion | None = None
-
-
-def resolve_model_uri(uri: str | os.PathLike[str] | ModelURI) -> ModelLocation:
-    """Find the model folder a URI names, offline, in the store in use.
-
-    Raises
-    ------
-    InvalidURIError, RunNotFoundError, ArtifactNotFoundError, ModelNotFoundError,
-    ModelVersionNotFoundError
-    """
-    parsed = uri if isinstance(uri, _URI_TYPES) else parse_model_uri(uri)
-    source = str(uri) if not isinstance(uri, os.PathLike) else os.fspath(uri)
-    if isinstance(parsed, FolderURI):
-        return _locate_folder(parsed, source)
-    if isinstance(parsed, RunModelURI):
-        return _locate_run_model(parsed, source)
-    from .registry import locate_version
-
-    mv, folder = locate_version(parsed)
-    from ._tracking import get_store
-
-    fs = get_store().fs
-    return ModelLocation(fs, folder, source, mv.run_id, mv.sha256, mv)
-
-
-def _locate_folder(uri: FolderURI, source: str) -> ModelLocation:
-    from pathlib import Path
-
-    from ._fs import LocalFileSystem
-
-    path = Path(uri.path).expanduser()
-    if not path.is_dir():
-        raise ArtifactNotFoundError(f"model folder {source!r} does not exist (looked at {path})")
-    return ModelLocation(LocalFileSystem(path), "", source)
-
-
-def _locate_run_model(uri: RunModelURI, source: str) -> ModelLocation:
-    from ._tracking import get_store
-
-    store = get_store()
-    folder = f"{store.artifact_dir(uri.run_id)}/{uri.name}"
-    if not store.fs.exists(f"{folder}/model.json"):
-        store.get_run(uri.run_id)  # raises RunNotFoundError when the run itself is unknown
-        raise ArtifactNotFoundError(
-            f"run {uri.run_id} has no model named {uri.name!r} (no {folder}/model.json in "
-            f"store {store.fs.location}); log one with sktrack.log_model(estimator, "
-            f"{uri.name!r}) inside that run"
-        )
-    return ModelLocation(store.fs, folder, source, run_id=uri.run_id)
-
-
-_URI_TYPES = (RunModelURI, VersionURI, StageURI, LatestURI, AliasURI, FolderURI)
+URI_TYPES = (RunModelURI, VersionURI, StageURI, LatestURI, AliasURI, FolderURI)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from ._query import RunTables, evaluate_filter, parse_filter, parse_order_by, sort_indices
-from .exceptions import InvalidArgumentError
+from .._query import RunTables, evaluate_filter, parse_filter, parse_order_by, sort_indices
+from ..exceptions import InvalidArgumentError
 
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from ._store import Store
+    from .._store import Store
 
 __all__ = ["RUN_COLUMNS", "search", "select_runs"]
 
@@ -139,7 +139,7 @@ def _pivot(prefix: str, part: pa.Table, position: dict[str, int], n: int) -> dic
 
 
 def _param_values(part: pa.Table) -> list[object]:
-    from ._store._values import decode_param
+    from .._store import decode_param
 
     texts = part["value"].to_pylist()
     kinds = part["value_type"].to_pylist()

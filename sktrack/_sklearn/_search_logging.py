@@ -24,10 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from ._records import Run, RunStatus
-from ._store._values import MAX_VALUE_LENGTH
-from ._tracking import active_run, start_run
-from .exceptions import InvalidArgumentError
+from .._store import MAX_VALUE_LENGTH, Run, RunStatus
+from .._tracking import active_run, start_run
+from ..exceptions import InvalidArgumentError
 
 __all__ = [
     "CV_RESULTS_TABLE",

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 from sklearn.model_selection import GridSearchCV
 
+from ..exceptions import InvalidArgumentError
 from ._fit_logging import in_tracked_fit, tracked_fit
 from ._search_session import SearchSession, fit_failures
-from .exceptions import InvalidArgumentError
 
 __all__ = ["TRACKING_CONSTRAINTS", "HalvingPlan", "TrackedSearchMixin"]
 
@@ -131,9 +131,8 @@ class TrackedSearchMixin(_Search):
         """
         from sklearn.utils.validation import check_is_fitted
 
+        from .._store import open_store, validate_key
         from ._metrics import compute_metrics
-        from ._store import open_store
-        from ._store._values import validate_key
 
         if not isinstance(split, str) or not split:
             raise InvalidArgumentError(

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .exceptions import InvalidArgumentError
+from ..exceptions import InvalidArgumentError
 
 __all__ = ["BUILTIN_TRUSTED_TYPES", "TRUSTED_ENV", "trusted_types"]
 

@@ -176,27 +176,20 @@ class Run:
 
     def log_artifact(self, local_path: str, artifact_path: str | None = None) -> str:
         """Copy a local file or folder into the run; see `sktrack.log_artifact`."""
-        from ._tracking import _log_artifact
-
-        return _log_artifact(self.store, self.run_id, local_path, artifact_path)
+        return self.store.log_artifact(self.run_id, local_path, artifact_path)
 
     def log_table(self, data: Any, name: str) -> str:
         """Store a DataFrame as a Parquet artifact; see `sktrack.log_table`."""
-        from ._tracking import _log_table
-
-        return _log_table(self.store, self.run_id, data, name)
+        return self.store.log_table(self.run_id, data, name)
 
     def log_figure(self, figure: Any, name: str) -> str:
         """Store a figure as an image artifact; see `sktrack.log_figure`."""
-        from ._tracking import _log_figure
-
-        return _log_figure(self.store, self.run_id, figure, name)
+        return self.store.log_figure(self.run_id, figure, name)
 
     def end(self, status: RunStatus | str = RunStatus.FINISHED) -> None:
-        """End the run (and take it off the active-run stack if it is there)."""
-        from ._tracking import _end
-
-        _end(self, RunStatus(status))
+        """End the run with ``status``; the handle `sktrack.start_run` returns also takes it
+        off the active-run stack."""
+        self.store.set_status(self.run_id, RunStatus(status))
 
     def __enter__(self) -> Run:
         return self

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ._store import Store
+    from .._store import Store
 
 __all__ = ["EXPERIMENT", "MODEL_NAME", "DemoResult", "run_demo"]
 
@@ -246,7 +246,7 @@ def _compare(run_ids: list[str]) -> tuple[str, _Best]:
     """This demo's runs ordered by test RMSE (earlier demos in the store are left out)."""
     import sktrack
 
-    from ._cli import format_table
+    from ._format import format_table
 
     quoted = ", ".join(f"'{r}'" for r in run_ids)
     frame = sktrack.search_runs(
@@ -261,7 +261,7 @@ def _compare(run_ids: list[str]) -> tuple[str, _Best]:
 
 
 def _register(run_id: str) -> tuple[int, tuple[int, ...]]:
-    from . import registry
+    from .. import registry
 
     description = "sktrack demo: the best of a baseline and three grid searches, by test RMSE"
     mv = registry.register_model(f"runs:/{run_id}/model", MODEL_NAME, description=description)

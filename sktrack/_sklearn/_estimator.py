@@ -31,10 +31,10 @@ from sklearn.utils.metadata_routing import (
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from .._models import Signature, TableSpec, infer_signature
+from .._store import open_store
+from ..exceptions import InvalidArgumentError
 from ._fit_logging import fit_run, in_tracked_fit, log_fit, tracked_fit
-from ._signature import Signature, TableSpec, infer_signature
-from ._store import open_store
-from .exceptions import InvalidArgumentError
 
 __all__ = ["TrackedEstimator"]
 
@@ -328,8 +328,8 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
         >>> est.evaluate(X, y, split="holdout")["holdout_accuracy_score"]
         1.0
         """
+        from .._store import validate_key
         from ._metrics import compute_metrics
-        from ._store._values import validate_key
 
         if not isinstance(split, str) or not split:
             raise InvalidArgumentError(

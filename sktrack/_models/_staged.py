@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 
-from .exceptions import SktrackError
+from ..exceptions import SktrackError
 
 __all__ = ["StagedModel"]
 
@@ -88,8 +88,8 @@ class StagedModel(BaseEstimator):
         return self.estimator_
 
     def _resolve(self) -> None:
-        from ._models import load_model_folder, read_model_meta
-        from ._uri import resolve_model_uri
+        from ._folder import load_model_folder, read_model_meta
+        from ._resolve import resolve_model_uri
 
         location = resolve_model_uri(self.uri)
         meta = read_model_meta(location.fs, location.folder, location.source)

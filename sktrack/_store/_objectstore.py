@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
+from ..exceptions import InvalidArgumentError, StoreError
 from ._fs import FileInfo, FileList, Names
-from .exceptions import InvalidArgumentError, StoreError
 
 if TYPE_CHECKING:
     import pyarrow.fs

@@ -32,8 +32,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ..exceptions import InvalidArgumentError, SktrackWarning
 from ._fit_logging import fit_run, in_tracked_fit, log_fit, tracked_fit
-from .exceptions import InvalidArgumentError, SktrackWarning
 
 __all__ = ["autolog"]
 

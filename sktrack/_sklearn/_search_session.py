@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import FitFailedWarning
 
-from ._records import Run, RunStatus
+from .._store import Run, RunStatus
 from ._search_logging import (
     BatchFailure,
     check_top_k,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ._store import Store
+    from .._store import Store
 
 __all__ = [
     "doctor_json",

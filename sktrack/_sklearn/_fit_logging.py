@@ -25,11 +25,11 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ._tracking import active_run, start_run
+from .._tracking import active_run, start_run
 
 if TYPE_CHECKING:
-    from ._records import Run
-    from ._signature import Signature
+    from .._models import Signature
+    from .._store import Run
 
 __all__ = [
     "SIGNATURE_ARTIFACT",
@@ -160,7 +160,7 @@ def log_signature_and_model(
 
     Returns the signature; None when ``X`` is a one-pass iterable (nothing to describe).
     """
-    from ._models import log_model_into
+    from .._models import log_model_into
 
     signature = _signature(estimator, X) if _describable(X) else None
     if signature is not None:
@@ -176,7 +176,7 @@ def _describable(X: Any) -> bool:
 
 
 def _signature(estimator: Any, X: Any) -> Signature:
-    from ._signature import infer_signature
+    from .._models import infer_signature
 
     outputs = None
     rows = min(_OUTPUT_SAMPLE_ROWS, _n_rows(X))
@@ -200,7 +200,7 @@ def _n_rows(X: Any) -> int:
 
 
 def _require_active(run: Run) -> None:
-    from .exceptions import RunStateError
+    from ..exceptions import RunStateError
 
     current = active_run()
     if current is None or current.run_id != run.run_id:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .exceptions import InvalidArgumentError
+from ..exceptions import InvalidArgumentError
 
 __all__ = ["Task", "compute_metrics", "task_of"]
 

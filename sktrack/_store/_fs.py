@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .exceptions import InvalidArgumentError, StoreError
+from ..exceptions import InvalidArgumentError
 
 if TYPE_CHECKING:
     import pyarrow.fs
@@ -27,7 +27,6 @@ __all__ = [
     "FileSystem",
     "LocalFileSystem",
     "Names",
-    "open_filesystem",
     "unique_name",
 ]
 
@@ -179,22 +178,3 @@ class LocalFileSystem:
         import pyarrow.fs
 
         return pyarrow.fs.LocalFileSystem(), str(self.root)
-
-
-def open_filesystem(location: str | os.PathLike[str]) -> FileSystem:
-    """Parse a store location once: a local folder, ``file://`` URI, or a ``pyarrow.fs`` URI."""
-    text = os.fspath(location)
-    if not text:
-        raise InvalidArgumentError(
-            "store location is empty; pass a folder path or s3://bucket/prefix"
-        )
-    if text.startswith("file://"):
-        return LocalFileSystem(text[len("file://") :])
-    if "://" in text:
-        from ._objectstore import ObjectStoreFileSystem
-
-        try:
-            return ObjectStoreFileSystem(text)
-        except OSError as exc:
-            raise StoreError(f"cannot open store {text!r}: {exc}") from exc
-    return LocalFileSystem(text)

@@ -15,18 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ._fs import unique_name
-from ._records import ModelVersion, Stage
-from ._uri import check_name
-from .exceptions import (
+from .._store import ModelVersion, Stage, unique_name
+from ..exceptions import (
     InvalidArgumentError,
     ModelNotFoundError,
     ModelVersionNotFoundError,
     StoreError,
 )
+from ._uri import check_name
 
 if TYPE_CHECKING:
-    from ._fs import FileSystem
+    from .._store import FileSystem
 
 __all__ = [
     "FORMAT_VERSION",

@@ -1,0 +1,38 @@
+"""The scikit-learn layer: what makes an estimator's fits land in the store.
+
+It owns `TrackedEstimator`, the four tracked searches (their mixin, one search's session, and
+how a fitted search becomes a parent run with top-k children), `TrackingCallback`, `autolog`
+(the one place that patches scikit-learn, reversibly), what one fit logs, the metric sets per
+task, and dataset fingerprints.
+
+It imports `sktrack.exceptions`, `sktrack._store`, `sktrack._tracking` and `sktrack._models`.
+"""
+
+from __future__ import annotations
+
+from ._autolog import autolog
+from ._callback import TrackingCallback
+from ._dataset import dataset_fingerprint
+from ._estimator import TrackedEstimator
+from ._fit_logging import SIGNATURE_ARTIFACT
+from ._metrics import compute_metrics, task_of
+from ._search import (
+    TrackedGridSearchCV,
+    TrackedHalvingGridSearchCV,
+    TrackedHalvingRandomSearchCV,
+    TrackedRandomizedSearchCV,
+)
+
+__all__ = [
+    "SIGNATURE_ARTIFACT",
+    "TrackedEstimator",
+    "TrackedGridSearchCV",
+    "TrackedHalvingGridSearchCV",
+    "TrackedHalvingRandomSearchCV",
+    "TrackedRandomizedSearchCV",
+    "TrackingCallback",
+    "autolog",
+    "compute_metrics",
+    "dataset_fingerprint",
+    "task_of",
+]
