@@ -1,0 +1,158 @@
+"""`sktrack runs` and `sktrack run show`: runs as a table, one run in full."""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from ..exceptions import InvalidArgumentError
+from ._common import EXIT_OK, Commands, use_store
+from ._format import frame_records, print_json, run_json, run_text, runs_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .._store import Store
+
+_BASE_COLUMNS = ["run_id", "run_name", "experiment", "status", "start_time"]
+
+
+def add_runs(commands: Commands, common: argparse.ArgumentParser) -> None:
+    p = commands.add_parser("runs", parents=[common], help="list runs as a table")
+    p.add_argument("-f", "--filter", default="", help='e.g. "metrics.test_r2_score > 0.4"')
+    p.add_argument("--order-by", action="append", default=None, metavar="KEY", help="repeatable")
+    p.add_argument(
+        "--columns",
+        default=None,
+        help="comma-separated columns; shell patterns allowed (metrics.test_*)",
+    )
+    p.add_argument(
+        "--experiment",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="repeatable; default or '*': every experiment",
+    )
+    p.add_argument("--max-results", type=int, default=None, metavar="N")
+    p.add_argument("--json", action="store_true", help="print JSON records")
+    p.set_defaults(handler=_cmd_runs)
+
+
+def add_run(commands: Commands, common: argparse.ArgumentParser) -> None:
+    p = commands.add_parser("run", help="one run")
+    sub = p.add_subparsers(dest="run_command", required=True, metavar="ACTION")
+    show = sub.add_parser("show", parents=[common], help="a run's info, params, metrics...")
+    show.add_argument("run_id", metavar="RUN_ID")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=_cmd_run_show)
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from .._tracking import search_runs
+
+    store = use_store(args)
+    frame = search_runs(
+        experiment_names=_experiments(store, args.experiment),
+        filter_string=args.filter,
+        order_by=args.order_by,
+        max_results=args.max_results,
+    )
+    if args.json:
+        columns = _pick_columns(frame, args.columns) if args.columns else list(frame.columns)
+        print_json(frame_records(frame, columns))
+        return EXIT_OK
+    if args.columns:
+        columns = _pick_columns(frame, args.columns)
+    else:
+        columns = _BASE_COLUMNS + _referenced_columns(frame, args.filter, args.order_by)
+    print(runs_table(frame, columns))
+    return EXIT_OK
+
+
+def _experiments(store: Store, names: list[str] | None) -> list[str] | str:
+    if not names or "*" in names:
+        return "*"
+    for name in names:
+        store.get_experiment(name)  # an unknown name is an error, not "no runs"
+    return names
+
+
+def _pick_columns(frame: pd.DataFrame, spec: str) -> list[str]:
+    """Columns named in ``spec`` (comma-separated, shell patterns allowed), in its order."""
+    chosen: list[str] = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        matches = fnmatch.filter(frame.columns, item) if _is_pattern(item) else [item]
+        if not _is_pattern(item) and item not in frame.columns and len(frame):
+            raise InvalidArgumentError(_unknown_column(item, frame.columns))
+        chosen += [m for m in matches if m not in chosen]
+    return chosen
+
+
+def _is_pattern(text: str) -> bool:
+    return any(ch in text for ch in "*?[")
+
+
+def _unknown_column(name: str, columns: Iterable[str]) -> str:
+    close = [c for c in columns if name.split(".")[-1] in c][:8]
+    hint = f"; similar: {', '.join(close)}" if close else ""
+    return (
+        f"no column {name!r} among the runs found{hint}. Columns are run_id, run_name, "
+        "experiment, status, start_time, end_time, parent_run_id, then params.<key>, "
+        "metrics.<key> and tags.<key>; patterns such as 'metrics.test_*' work too"
+    )
+
+
+def _referenced_columns(
+    frame: pd.DataFrame, filter_string: str, order_by: list[str] | None
+) -> list[str]:
+    """The params, metrics and tags a filter or an order_by names: worth a column each."""
+    from .._query import parse_filter, parse_order_by
+
+    names = list(_filter_columns(parse_filter(filter_string)))
+    names += [_column(k.entity, k.key) for k in (parse_order_by(order_by) if order_by else [])]
+    shown = set(_BASE_COLUMNS)
+    out = []
+    for name in names:
+        if name in frame.columns and name not in shown:
+            shown.add(name)
+            out.append(name)
+    return out
+
+
+def _filter_columns(node: Any) -> Iterator[str]:
+    from .._query import Comparison, Not
+
+    if isinstance(node, Comparison):
+        yield _column(node.entity, node.key)
+    elif isinstance(node, Not):
+        yield from _filter_columns(node.child)
+    elif node is not None:  # And, Or
+        for child in node.children:
+            yield from _filter_columns(child)
+
+
+def _column(entity: str, key: str) -> str:
+    return key if entity == "attributes" else f"{entity}.{key}"
+
+
+# -- run show --------------------------------------------------------------------------------
+
+
+def _cmd_run_show(args: argparse.Namespace) -> int:
+    from .._tracking import get_run, list_artifacts, search_runs
+
+    use_store(args)
+    run = get_run(args.run_id)
+    children = search_runs(
+        experiment_names="*", filter_string=f"attributes.parent_run_id = '{run.run_id}'"
+    )
+    artifacts = list_artifacts(run.run_id)
+    if args.json:
+        print_json(run_json(run, list(children["run_id"]), artifacts))
+    else:
+        print(run_text(run, children, artifacts))
+    return EXIT_OK
