@@ -8,6 +8,8 @@ from ..exceptions import SktrackError
 from ._common import EXIT_OK, EXIT_PROBLEMS, Commands, location, use_store
 from ._format import doctor_json, doctor_text, print_json
 
+__all__ = ["add_demo", "add_store_commands", "add_ui"]
+
 _UI_PACKAGES = ("starlette", "uvicorn", "jinja2")
 
 

@@ -11,6 +11,16 @@ from ..exceptions import StoreError
 if TYPE_CHECKING:
     from .._store import Store
 
+__all__ = [
+    "DEFAULT_STORE",
+    "EXIT_ERROR",
+    "EXIT_OK",
+    "EXIT_PROBLEMS",
+    "Commands",
+    "location",
+    "use_store",
+]
+
 EXIT_OK = 0
 EXIT_PROBLEMS = 1  # the command ran and found something wrong (doctor)
 EXIT_ERROR = 2  # a user error: bad arguments, no such run, no store...

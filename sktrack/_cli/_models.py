@@ -7,6 +7,8 @@ import argparse
 from ._common import EXIT_OK, Commands, use_store
 from ._format import model_json, model_show_text, models_table, print_json, version_json
 
+__all__ = ["add_models"]
+
 
 def add_models(commands: Commands, common: argparse.ArgumentParser) -> None:
     p = commands.add_parser("models", parents=[common], help="the model registry")

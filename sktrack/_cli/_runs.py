@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
     from .._store import Store
 
+__all__ = ["add_run", "add_runs"]
+
 _BASE_COLUMNS = ["run_id", "run_name", "experiment", "status", "start_time"]
 
 

@@ -16,62 +16,30 @@ from __future__ import annotations
 
 import math
 import numbers
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._store import MAX_VALUE_LENGTH, Run, RunStatus
+from .._store import Run, RunStatus
 from .._tracking import active_run, start_run
 from ..exceptions import InvalidArgumentError
+from ._cv_results import best_index, cv_results_frame, param_value, ranking_scorer, scorer_names
+from ._search_children import BatchFailure, log_children
 
 __all__ = [
     "CV_RESULTS_TABLE",
-    "BatchFailure",
     "check_top_k",
-    "cv_results_frame",
-    "failed_splits",
     "log_search_results",
     "open_parent",
-    "param_value",
     "progress_tags",
-    "ranking_scorer",
     "record_search",
-    "scorer_names",
     "search_params",
-    "select_candidates",
 ]
 
 #: The name of the parent's table artifact; read it back with ``sktrack.load_table``.
 CV_RESULTS_TABLE = "cv_results"
-
-# Per-candidate columns of cv_results_ that children carry as metrics (besides the scorers').
-_TIME_COLUMNS = ("mean_fit_time", "std_fit_time", "mean_score_time", "std_score_time")
-_HALVING_COLUMNS = ("iter", "n_resources")
-
-
-@dataclass(frozen=True)
-class BatchFailure:
-    """The failed fits of one batch of candidates (indices ``start`` to ``stop - 1``): the
-    error (the last line of each distinct traceback) and scikit-learn's report of them."""
-
-    start: int
-    stop: int
-    error: str
-    traceback: str
-
-    @classmethod
-    def from_warning(cls, start: int, stop: int, message: str) -> BatchFailure:
-        """Parse a FitFailedWarning: one traceback per distinct error, after a count line."""
-        details = message.split("Below are more details about the failures:\n", 1)[-1]
-        blocks = [b.strip() for b in details.split("-" * 80 + "\n") if b.strip()]
-        tracebacks = [b.split("\n", 1)[-1].strip() for b in blocks]
-        errors = [t.strip().splitlines()[-1] for t in tracebacks if t.strip()]
-        traceback = tracebacks[0] if len(tracebacks) == 1 else details.strip()
-        return cls(start, stop, "; ".join(errors) or details.strip(), traceback)
 
 
 # -- the public entry point -----------------------------------------------------------------
@@ -196,7 +164,7 @@ def record_search(
 
     results = search.cv_results_
     scorers = scorer_names(results)
-    best = _best_index(search)
+    best = best_index(search)
     refitted = getattr(search, "best_estimator_", None)
     n_candidates = len(results["params"])
     tags = progress_tags(n_candidates, n_candidates, _best_so_far(results, search), "done")
@@ -206,15 +174,10 @@ def record_search(
         metrics |= compute_metrics(refitted, X, y, sample_weight=sample_weight)
     parent.store.log(parent.run_id, params=_best_params(search), metrics=metrics, tags=tags)
     parent.log_table(cv_results_frame(results), CV_RESULTS_TABLE)
-    children = _log_children(parent, search, scorers, best, top_k, failures)
+    children = log_children(parent, search, scorers, best, top_k, failures)
     if refitted is not None:
         _log_signature_and_model(parent, refitted, X, log_model)
     return children
-
-
-def _best_index(search: Any) -> int | None:
-    best = getattr(search, "best_index_", None)  # absent: multi-metric with refit=False
-    return None if best is None else int(best)
 
 
 def _best_params(search: Any) -> dict[str, Any]:
@@ -249,21 +212,6 @@ def search_params(search: Any) -> dict[str, Any]:
     return {key: param_value(value) for key, value in search.get_params(deep=False).items()}
 
 
-def param_value(value: Any) -> Any:
-    """A value as a param: bool, int, float, str and None as they are, an estimator by its
-    class name, a function by its name, anything else as its (bounded) repr."""
-    if value is None or isinstance(value, bool | str | numbers.Real):
-        return value
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if hasattr(value, "get_params") and not isinstance(value, type):
-        return type(value).__name__
-    if callable(value) and hasattr(value, "__qualname__"):
-        return value.__qualname__  # not repr(): a function's repr holds its memory address
-    text = re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))  # no memory addresses
-    return text if len(text) <= MAX_VALUE_LENGTH else text[: MAX_VALUE_LENGTH - 3] + "..."
-
-
 def progress_tags(done: int, total: int, best_score: float, phase: str) -> dict[str, str]:
     """The tags a search's parent carries while it runs (and keeps once it ends)."""
     return {
@@ -279,211 +227,3 @@ def _best_so_far(results: Mapping[str, Any], search: Any) -> float:
     scores = np.asarray(results[key], dtype=float)
     scores = scores[~np.isnan(scores)]
     return float(scores.max()) if scores.size else math.nan
-
-
-# -- cv_results_ ------------------------------------------------------------------------------
-
-
-def scorer_names(results: Mapping[str, Any]) -> list[str]:
-    """The scorers of ``cv_results_``, in the search's order (``["score"]`` for one)."""
-    return [key[len("mean_test_") :] for key in results if key.startswith("mean_test_")]
-
-
-def ranking_scorer(search: Any, scorers: Sequence[str]) -> str:
-    """The scorer that ranks candidates: the refit metric, else the first scorer."""
-    refit = getattr(search, "refit", None)
-    if isinstance(refit, str) and refit in scorers:
-        return refit
-    return "score" if "score" in scorers else scorers[0]
-
-
-def cv_results_frame(results: Mapping[str, Any]) -> Any:
-    """``cv_results_`` as a DataFrame: typed ``param_<name>`` columns (nullable where a
-    candidate lacks the param), ``params`` as text, every score and time column as is."""
-    import pandas as pd
-
-    columns: dict[str, Any] = {}
-    for key, value in results.items():
-        if key == "params":
-            columns[key] = pd.array([repr(p) for p in value], dtype="string")
-        elif key.startswith("param_"):
-            columns[key] = _typed_column(value)
-        else:
-            columns[key] = np.asarray(value)
-    return pd.DataFrame(columns)
-
-
-def _typed_column(values: Any) -> Any:
-    import pandas as pd
-
-    mask = np.ma.getmaskarray(values)
-    items = [None if masked else v for v, masked in zip(np.ma.getdata(values), mask, strict=True)]
-    present = [v for v in items if v is not None]
-    has_null = len(present) < len(items)
-    if present and all(isinstance(v, bool | np.bool_) for v in present):
-        return pd.array(items, dtype="boolean") if has_null else np.asarray(items, dtype=bool)
-    if all(isinstance(v, numbers.Real) and not isinstance(v, bool | np.bool_) for v in present):
-        if present and all(isinstance(v, numbers.Integral) for v in present):
-            return pd.array(items, dtype="Int64") if has_null else np.asarray(items, dtype="int64")
-        return pd.array(items, dtype="Float64") if has_null else np.asarray(items, dtype=float)
-    # strings, estimators, mixed types: text, as a param would show them
-    return pd.array([None if v is None else str(param_value(v)) for v in items], dtype="string")
-
-
-def failed_splits(results: Mapping[str, Any], scorers: Sequence[str], error_score: Any) -> Any:
-    """How many CV splits of each candidate failed to fit: those where every scorer gave
-    ``error_score`` (NaN by default), the only trace a fit failure leaves in ``cv_results_``."""
-    n = len(results["params"])
-    if not isinstance(error_score, numbers.Real):  # "raise": a failure would have raised
-        return np.zeros(n, dtype=int)
-    pattern = re.compile(rf"split(\d+)_test_{re.escape(scorers[0])}")
-    splits = [m.group(1) for key in results if (m := pattern.fullmatch(key))]
-    failed = np.zeros(n, dtype=int)
-    for split in splits:
-        scores = np.array([results[f"split{split}_test_{s}"] for s in scorers], dtype=float)
-        hit = np.isnan(scores) if math.isnan(error_score) else scores == error_score
-        failed += hit.all(axis=0)
-    return failed
-
-
-# -- children ---------------------------------------------------------------------------------
-
-
-def select_candidates(search: Any, top_k: int | None) -> list[int]:
-    """Indices into ``cv_results_`` of the candidates to log as children, best first.
-
-    The refit winner (``best_index_``) comes first; the rest follow the ranking scorer's rank.
-    A successive-halving search evaluates a candidate once per iteration it survives: a
-    candidate counts once, at its last iteration, and later iterations rank first (scores
-    on more resources are the ones to trust, as scikit-learn's own choice of the best does).
-    """
-    results = search.cv_results_
-    ranks = np.asarray(results[f"rank_test_{ranking_scorer(search, scorer_names(results))}"])
-    n = len(ranks)
-    iters = np.asarray(results["iter"]) if "iter" in results else np.zeros(n, dtype=int)
-    order = [int(i) for i in np.lexsort((np.arange(n), ranks, -iters))]
-    best = _best_index(search)
-    if best is not None:
-        order.remove(best)
-        order.insert(0, best)
-    if "iter" in results:
-        order = _once_per_candidate(order, results["params"], getattr(search, "resource", None))
-    return order if top_k is None else order[:top_k]
-
-
-def _once_per_candidate(
-    order: list[int], params: Sequence[Mapping[str, Any]], resource: Any
-) -> list[int]:
-    seen: set[str] = set()
-    kept = []
-    for index in order:
-        # a resource other than n_samples is set as a param, with a new value each iteration
-        key = repr(sorted((k, repr(v)) for k, v in params[index].items() if k != resource))
-        if key not in seen:
-            seen.add(key)
-            kept.append(index)
-    return kept
-
-
-def _log_children(
-    parent: Run,
-    search: Any,
-    scorers: Sequence[str],
-    best: int | None,
-    top_k: int | None,
-    failures: Sequence[BatchFailure],
-) -> list[str]:
-    results = search.cv_results_
-    failed = failed_splits(results, scorers, getattr(search, "error_score", math.nan))
-    columns = _metric_columns(results, scorers)
-    base = _BaseParams(search.estimator)
-    ids = []
-    for index in select_candidates(search, top_k):
-        tags = {
-            **base.tags,
-            "sktrack.best": str(index == best).lower(),
-            "sktrack.candidate_index": str(index),
-        }
-        if failed[index]:
-            tags |= _failure_tags(index, failed, failures, search)
-        params = base.of(results["params"][index])
-        metrics = {key: float(column[index]) for key, column in columns.items()}
-        ids.append(_log_child(parent, f"candidate-{index}", params, metrics, tags))
-    return ids
-
-
-def _log_child(
-    parent: Run, name: str, params: dict[str, Any], metrics: dict[str, float], tags: dict[str, str]
-) -> str:
-    """One child in four appends: its record, its tags, its params and metrics, its end."""
-    child = start_run(
-        name, experiment=parent.info.experiment, parent_run_id=parent.run_id, tags=tags
-    )
-    try:
-        child.store.log(child.run_id, params=params, metrics=metrics)
-    except BaseException:
-        child.end(RunStatus.FAILED)
-        raise
-    child.end(RunStatus.FAILED if "sktrack.error" in tags else RunStatus.FINISHED)
-    return child.run_id
-
-
-def _metric_columns(results: Mapping[str, Any], scorers: Sequence[str]) -> dict[str, Any]:
-    keys = [
-        f"{stat}_{part}_{s}"
-        for s in scorers
-        for part, stat in (
-            ("test", "mean"),
-            ("test", "std"),
-            ("test", "rank"),
-            ("train", "mean"),
-            ("train", "std"),
-        )
-    ]
-    keys += [*_TIME_COLUMNS, *_HALVING_COLUMNS]
-    return {key: np.asarray(results[key], dtype=float) for key in keys if key in results}
-
-
-def _failure_tags(
-    index: int, failed: Any, failures: Sequence[BatchFailure], search: Any
-) -> dict[str, str]:
-    for failure in failures:
-        if failure.start <= index < failure.stop:
-            return {
-                "sktrack.error": failure.error[:MAX_VALUE_LENGTH],
-                "sktrack.traceback": failure.traceback[-MAX_VALUE_LENGTH:],
-            }
-    scorers = scorer_names(search.cv_results_)
-    n_splits = sum(
-        1 for k in search.cv_results_ if re.fullmatch(rf"split\d+_test_{re.escape(scorers[0])}", k)
-    )
-    error = (
-        f"fit failed on {int(failed[index])} of {n_splits} CV splits, scored "
-        f"error_score={search.error_score!r}; the traceback was only in scikit-learn's "
-        "FitFailedWarning (fit with error_score='raise' to see it)"
-    )
-    return {"sktrack.error": error}
-
-
-class _BaseParams:
-    """The full params of a candidate: the base estimator's deep params (as `TrackedEstimator`
-    logs them), overridden by the candidate's.  Computed once; a candidate that swaps a whole
-    estimator (a pipeline step) is derived again, since the nested params change with it."""
-
-    def __init__(self, estimator: Any) -> None:
-        from ._fit_logging import estimator_params, estimator_tags
-
-        self.estimator = estimator
-        self.params = estimator_params(estimator)
-        self.tags = estimator_tags(estimator)
-
-    def of(self, candidate: Mapping[str, Any]) -> dict[str, Any]:
-        overrides = {k: param_value(v) for k, v in candidate.items()}
-        if any(hasattr(v, "get_params") for v in candidate.values()):
-            from sklearn.base import clone
-
-            from ._fit_logging import estimator_params
-
-            swapped = clone(self.estimator).set_params(**candidate)
-            return {**estimator_params(swapped), **overrides}
-        return {**self.params, **overrides}

@@ -17,14 +17,13 @@ import numpy as np
 from sklearn.exceptions import FitFailedWarning
 
 from .._store import Run, RunStatus
+from ._cv_results import ranking_scorer, scorer_names
+from ._search_children import BatchFailure
 from ._search_logging import (
-    BatchFailure,
     check_top_k,
     open_parent,
     progress_tags,
-    ranking_scorer,
     record_search,
-    scorer_names,
     search_params,
 )
 
