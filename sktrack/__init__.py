@@ -124,7 +124,6 @@ if TYPE_CHECKING:
     from ._models import ModelInfo as ModelInfo
     from ._models import Signature as Signature
     from ._models import StagedModel as StagedModel
-    from ._models import _registry as _registry
     from ._models import infer_signature as infer_signature
     from ._models import load_model as load_model
     from ._models import log_model as log_model

@@ -10,6 +10,9 @@ match into a mask over the runs with ``pc.is_in``.  No Python loop runs per row.
 Comparisons use SQL's three-valued logic: a run that lacks the key is *unknown*, neither a match
 nor a non-match, so it never matches ``!=``, ``NOT IN`` or ``NOT (...)`` either.  The grammar is
 documented for users in ``docs/search.md``.
+
+It sits beside `sktrack._store`, as its peer: it imports only `sktrack.exceptions` (and pyarrow),
+and neither package imports the other; `sktrack._tracking` brings the two together.
 """
 
 from __future__ import annotations

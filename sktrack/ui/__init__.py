@@ -3,6 +3,10 @@
 It needs the ``ui`` extra (``pip install 'sktrack[ui]'``: Starlette, uvicorn, Jinja2,
 python-multipart) and works offline: its chart library ships inside the package.  It reads and
 writes the store only through sktrack's API.  See docs/ui.md.
+
+It sits above the public face: it imports `sktrack` and `sktrack.registry`, and the public names
+of the layer packages below (`sktrack._store`, `sktrack._query`, `sktrack._tracking`); only the
+command line (`sktrack._cli`) imports it.
 """
 
 from __future__ import annotations
