@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from sktrack._dataset import dataset_fingerprint
+from sktrack._sklearn import dataset_fingerprint
 
 rng = np.random.default_rng(0)
 floats = pd.DataFrame(rng.random((1_250_000, 10)), columns=[f"c{i}" for i in range(10)])

@@ -56,7 +56,7 @@ def _variants(folder: Path, with_mlflow: bool) -> dict[str, Callable[[Any, Any],
     from sklearn.model_selection import GridSearchCV
 
     import sktrack
-    from sktrack._search import TrackedGridSearchCV
+    from sktrack import TrackedGridSearchCV
 
     sktrack.set_store(folder / "sktrack-store")
     variants: dict[str, Callable[[Any, Any], Any]] = {
@@ -124,7 +124,7 @@ def _time_logging(X: Any, y: Any) -> float:
     """Seconds to log a fitted plain search as a tracked search logs itself."""
     from sklearn.model_selection import GridSearchCV
 
-    from sktrack._search import log_search_results
+    from sktrack._sklearn import log_search_results
 
     search = _search(GridSearchCV).fit(X, y)
     start = time.perf_counter()

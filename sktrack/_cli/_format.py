@@ -3,7 +3,7 @@
 Values become short printable cells (times in local time, numbers to five significant
 digits) or JSON-safe values (times in ISO 8601 UTC, NaN and infinities as null).  The
 records the subcommands print (a run, a registered model and its versions, a doctor
-report) each have a text and a JSON form here; `sktrack._cli` only picks which.
+report) each have a text and a JSON form here; the commands only pick which.
 """
 
 from __future__ import annotations

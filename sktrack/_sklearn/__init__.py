@@ -14,7 +14,7 @@ from ._autolog import autolog
 from ._callback import TrackingCallback
 from ._dataset import dataset_fingerprint
 from ._estimator import TrackedEstimator
-from ._fit_logging import SIGNATURE_ARTIFACT
+from ._fit_logging import SIGNATURE_ARTIFACT, log_fit
 from ._metrics import compute_metrics, task_of
 from ._search import (
     TrackedGridSearchCV,
@@ -22,6 +22,7 @@ from ._search import (
     TrackedHalvingRandomSearchCV,
     TrackedRandomizedSearchCV,
 )
+from ._search_logging import log_search_results
 
 __all__ = [
     "SIGNATURE_ARTIFACT",
@@ -34,5 +35,7 @@ __all__ = [
     "autolog",
     "compute_metrics",
     "dataset_fingerprint",
+    "log_fit",
+    "log_search_results",
     "task_of",
 ]

@@ -8,7 +8,7 @@ replaced object in its ``__sktrack_original__`` attribute; ``autolog(disable=Tru
 exactly those objects back, so afterwards every patched attribute ``is`` what it was.
 
 A patched method logs only a top-level fit.  A fit is nested, and logs nothing of its own,
-when it runs inside another tracked fit (`sktrack._fit_logging.in_tracked_fit`: a pipeline's
+when it runs inside another tracked fit (`_fit_logging.in_tracked_fit`: a pipeline's
 steps, ``fit_transform`` calling ``fit``, a ``TrackedEstimator``'s inner estimator), or when
 scikit-learn's own code calls it (the folds of ``cross_val_score`` and ``cross_validate``, the
 members of an ensemble, a search's candidates), which the caller's module tells.  The second

@@ -1,7 +1,7 @@
 """What the four tracked searches share: fit on record, through scikit-learn's hook.
 
 `TrackedSearchMixin` goes before a scikit-learn search in the bases of each tracked search
-(`sktrack._search`).  It hooks into scikit-learn through the extension point the search base
+(`_search`).  It hooks into scikit-learn through the extension point the search base
 class offers, ``_run_search(evaluate_candidates)``: the override wraps
 ``evaluate_candidates``, which scikit-learn calls in the process that called ``fit`` once per
 batch (one batch for grid and randomized searches, one per iteration for the halving ones).

@@ -6,7 +6,7 @@ whole ``cv_results_`` as the ``cv_results`` table.  The ``top_k`` best candidate
 children, best first; the refit winner is always the first and is tagged ``sktrack.best``.
 
 Three callers, all in the process that called ``fit`` (the workers of ``n_jobs`` or of a dask
-cluster never log): the tracked searches after their ``fit`` (`sktrack._search`),
+cluster never log): the tracked searches after their ``fit`` (`_search`),
 `sktrack.TrackingCallback` when the root fit task ends, and `sktrack.autolog` after a plain
 search's ``fit``.  Each child costs a few appends to one segment file: its record and tags,
 then its params and metrics in one `Store.log`, then its end.
