@@ -29,7 +29,7 @@ from sklearn.utils.estimator_checks import check_estimator, parametrize_with_che
 
 import sktrack
 from sktrack import TrackedEstimator, read_artifact
-from sktrack._sklearn._fit_logging import SIGNATURE_ARTIFACT
+from sktrack._sklearn import SIGNATURE_ARTIFACT
 from sktrack.exceptions import InvalidArgumentError, SignatureError
 
 # scikit-learn 1.6 with SciPy >= 1.15 warns inside LogisticRegression's solver; not ours.

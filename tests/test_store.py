@@ -16,9 +16,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import sktrack
-from sktrack._store import LocalFileSystem, open_store
+from sktrack._store import SCHEMA_VERSION, LocalFileSystem, open_store
 from sktrack._store._compact import LEASE, compact
-from sktrack._store._schema import SCHEMA_VERSION
 from sktrack.exceptions import DamagedFileWarning
 
 CTX = mp.get_context("spawn")

@@ -7,7 +7,7 @@ import pathlib
 import pytest
 
 import sktrack
-from sktrack._models._resolve import resolve_model_uri
+from sktrack._models import resolve_model_uri
 from sktrack._models._uri import (
     AliasURI,
     FolderURI,
