@@ -5,6 +5,8 @@ from __future__ import annotations
 import doctest
 import importlib
 import pkgutil
+import subprocess
+import sys
 
 import pytest
 
@@ -24,6 +26,15 @@ def test_dir_lists_exactly_all() -> None:
 def test_unknown_attribute_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         sktrack.nope  # noqa: B018
+
+
+def test_importing_sktrack_loads_none_of_the_heavy_libraries() -> None:
+    code = (
+        "import sys, sktrack; "
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'skops', 'sklearn') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def _private_modules() -> list[str]:
