@@ -471,7 +471,9 @@ def test_register_transition_and_aliases_from_the_ui(
     html = client.get("/models/prices").text
     assert '<tr id="v2">' in html and '<span class="alias">@champion</span>' in html
     assert "<p>house &lt;prices&gt;</p>" in html
-    assert "v2 moved to" in html and "archiving the others there" in html
+    assert "v2 moved to" in html and "archiving v1" in html
+    assert "v1 registered from run" in html and "v2 registered from run" in html
+    assert html.count("archiving") == 1  # v1's move to Staging archived nothing
     assert f'<a href="/runs/{model_runs[1]}">second</a>' in html
     listing = client.get("/models").text
     assert '<a href="/models/prices">prices</a>' in listing

@@ -29,26 +29,76 @@
 
   var tooltip = { renderMode: "richText", confine: true };
 
-  function barChart(data) {
-    draw("bar-chart", {
-      tooltip: Object.assign({ trigger: "axis", axisPointer: { type: "shadow" } }, tooltip),
-      grid: { left: 16, right: 24, top: 32, bottom: 8, containLabel: true },
+  // An axis fitted to the values, with round ends a little beyond them.
+  function fittedRange(values) {
+    var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
+    var span = hi - lo || Math.abs(hi) * 0.1 || 1;
+    var step = Math.pow(10, Math.floor(Math.log10(span)));
+    return [Math.floor((lo - span * 0.25) / step) * step, Math.ceil((hi + span * 0.1) / step) * step];
+  }
+
+  function formatValue(v) {
+    return v === null || v === undefined ? "-" : Number(v).toPrecision(4);
+  }
+
+  // Bars grow from the worse end of an axis fitted to the data, so the longest bar is the
+  // best run whichever way the metric points (a lower-is-better axis is drawn upside down)
+  // and negative scores do not all look alike.  The best bar is orange and starred.
+  function barChart(id, data) {
+    var bars = data.bars.filter(function (b) { return b.value !== null; });
+    if (!bars.length) { return; }
+    var higher = data.higher_is_better !== false;
+    var range = fittedRange(bars.map(function (b) { return b.value; }));
+    var base = higher ? range[0] : range[1];
+    var labels = bars.map(function (b) { return (b.best ? "\u2605 " : "") + b.label; });
+    draw(id, {
+      tooltip: Object.assign({
+        trigger: "item",
+        formatter: function (p) { return labels[p.dataIndex] + ": " + formatValue(bars[p.dataIndex].value); },
+      }, tooltip),
+      grid: { left: 16, right: 24, top: 28, bottom: 8, containLabel: true },
       xAxis: {
         type: "category",
-        data: data.bars.map(function (b) { return b.label; }),
-        axisLabel: { rotate: data.bars.length > 6 ? 30 : 0, interval: 0, width: 140, overflow: "truncate" },
+        data: labels,
+        axisLabel: { rotate: bars.length > 6 ? 30 : 0, interval: 0, width: 140, overflow: "truncate" },
       },
-      yAxis: { type: "value", name: data.metric },
+      yAxis: { type: "value", min: range[0], max: range[1], inverse: !higher, scale: true },
       series: [{
-        type: "bar",
-        name: data.metric,
-        barMaxWidth: 48,
-        data: data.bars.map(function (b) {
-          return { value: b.value, itemStyle: { color: b.best ? BEST : PLAIN } };
+        type: "bar", stack: "bar", stackStrategy: "all", silent: true, barMaxWidth: 48,
+        itemStyle: { color: "transparent" },
+        data: bars.map(function () { return base; }),
+      }, {
+        type: "bar", stack: "bar", stackStrategy: "all", name: data.metric, barMaxWidth: 48,
+        data: bars.map(function (b) {
+          return { value: b.value - base, itemStyle: { color: b.best ? BEST : PLAIN } };
         }),
-        label: { show: data.bars.length <= 12, position: "top", formatter: function (p) {
-          return p.value === null || p.value === undefined ? "" : Number(p.value).toPrecision(4);
+        label: { show: bars.length <= 12, position: higher ? "top" : "bottom", formatter: function (p) {
+          return formatValue(bars[p.dataIndex].value);
         } },
+      }],
+    });
+  }
+
+  function scatterChart(data) {
+    var points = data.points;
+    if (!points.length) { return; }
+    var ys = points.map(function (p) { return p.y; });
+    var best = ys.indexOf((data.higher_is_better ? Math.max : Math.min).apply(null, ys));
+    var categories = data.numeric ? null : Array.from(new Set(points.map(function (p) { return p.x; })));
+    draw("scatter-chart", {
+      tooltip: Object.assign({ trigger: "item", formatter: function (p) {
+        var point = points[p.dataIndex];
+        return point.label + ": " + data.param + " " + point.x + ", " + formatValue(point.y);
+      } }, tooltip),
+      grid: { left: 16, right: 32, top: 28, bottom: 32, containLabel: true },
+      xAxis: data.numeric ? { type: "value", scale: true, name: data.param, nameLocation: "middle", nameGap: 28 }
+                          : { type: "category", data: categories, name: data.param, nameLocation: "middle", nameGap: 28 },
+      yAxis: { type: "value", scale: true, inverse: !data.higher_is_better },
+      series: [{
+        type: "scatter", symbolSize: 10,
+        data: points.map(function (p, i) {
+          return { value: [p.x, p.y], itemStyle: { color: i === best ? BEST : PLAIN } };
+        }),
       }],
     });
   }
@@ -76,7 +126,7 @@
       .filter(function (v) { return v !== null; });
     var option = {
       tooltip: tooltip,
-      parallel: { left: 60, right: 150, top: 48, bottom: 32 },
+      parallel: { left: 60, right: 90, top: 48, bottom: 72 },
       parallelAxis: axes.map(function (axis, i) {
         var spec = { dim: i, name: axis.name, type: axis.type, nameLocation: "end",
                      nameTextStyle: { width: 140, overflow: "truncate" },
@@ -94,7 +144,8 @@
     };
     if (values.length) {
       option.visualMap = {
-        type: "continuous", dimension: metricIndex, right: 16, top: "middle",
+        type: "continuous", dimension: metricIndex, orient: "horizontal", left: "center", bottom: 8,
+        itemHeight: 240,
         min: Math.min.apply(null, values), max: Math.max.apply(null, values),
         calculable: true, precision: 3,
         inRange: { color: ["#93c5fd", "#2563eb", "#d97706"] },
@@ -105,9 +156,15 @@
 
   var compare = readData("compare-data");
   if (compare) {
-    barChart(compare);
+    barChart("bar-chart", compare);
     lineChart("line-chart", compare.histories, compare.metric);
     parallelChart(compare);
+  }
+
+  var view = readData("view-data");
+  if (view) {
+    if (view.points) { scatterChart(view); } else { barChart("bar-chart", view); }
+    lineChart("line-chart", view.histories || [], view.metric);
   }
 
   var histories = readData("history-data");
