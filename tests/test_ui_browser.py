@@ -191,7 +191,7 @@ def test_walkthrough_in_the_browser(tmp_path: Path, browser: Browser) -> None:
         expect(page.locator("tr#v2 .stage")).to_have_text("Staging")
         expect(page.locator("tr#v1 .stage")).to_have_text("Archived")
         expect(page.locator("table.grid.compact").first).to_contain_text(
-            "v2 moved to Staging, archiving the others there"
+            "v2 moved to Staging, archiving v1"
         )
         _shot(page, "5-model")
 

@@ -124,11 +124,14 @@ def key_metrics(metrics: Iterable[str], refit: str | None = None) -> list[str]:
 
 def common_key_metric(runs: Sequence[tuple[Iterable[str], str | None]]) -> str:
     """The key metric most of ``runs`` (metric names, refit scorer) have: among those with the
-    highest count, the one that ranks first on most runs; "" if none has a key metric."""
+    highest count, the one that ranks first on average, runs that are no search ranking by
+    the most common refit scorer; "" if none has a key metric."""
     counts: Counter[str] = Counter()
     best_rank: dict[str, int] = {}
-    for metrics, refit in runs:
-        for position, key in enumerate(key_metrics(metrics, refit)):
+    refits = Counter(refit for _, refit in runs if refit)
+    common = refits.most_common(1)[0][0] if refits else None
+    for metrics, refit in runs:  # a run that is no search ranks as the searches do
+        for position, key in enumerate(key_metrics(metrics, refit or common)):
             counts[key] += 1
             best_rank[key] = best_rank.get(key, 0) + position
     if not counts:

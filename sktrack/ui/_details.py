@@ -327,7 +327,8 @@ def comparison(run_ids: Sequence[str], metric: str = "") -> Comparison:
     }
     without = [r.name for r in rows if metric not in r.metrics]
     signatures = {r.run_id: _signature_line(r.run_id) for r in rows}
-    diff = tuple(_diff.differences(rows, signatures))
+    refit = refit_scorer(parent.params) if parent is not None else None
+    diff = tuple(_diff.differences(rows, signatures, refit))
     return Comparison(rows, metrics, _varying_params(rows), metric, without, chart, parent, diff)
 
 

@@ -43,11 +43,14 @@ class DiffSection:
         return sum(not r.same for r in self.rows)
 
 
-def differences(rows: Sequence[RunRow], signatures: Mapping[str, str]) -> list[DiffSection]:
-    """Every field of ``rows``, grouped; ``signatures`` holds each run's signature in one line."""
+def differences(
+    rows: Sequence[RunRow], signatures: Mapping[str, str], refit: str | None = None
+) -> list[DiffSection]:
+    """Every field of ``rows``, grouped, metrics in key order for the refit scorer ``refit``
+    (default: the first of the runs' own); ``signatures`` holds each run's in one line."""
     refits = [r.refit for r in rows if r.refit]
     metric_keys = {k for r in rows for k in r.metrics}
-    ordered = key_metrics(metric_keys, refits[0] if refits else None)
+    ordered = key_metrics(metric_keys, refit or (refits[0] if refits else None))
     ordered += sorted(metric_keys - set(ordered))
     tags = {k for r in rows for k in r.tags if not k.startswith(_HIDDEN_PREFIXES)}
     sections = [

@@ -29,12 +29,17 @@
 
   var tooltip = { renderMode: "richText", confine: true };
 
-  // An axis fitted to the values, with round ends a little beyond them.
+  // An axis fitted to the values: round ends a little beyond them, on whole ticks (at most
+  // about eight), so no two labels crowd each other at an end.
   function fittedRange(values) {
     var lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
     var span = hi - lo || Math.abs(hi) * 0.1 || 1;
     var step = Math.pow(10, Math.floor(Math.log10(span)));
-    return [Math.floor((lo - span * 0.25) / step) * step, Math.ceil((hi + span * 0.1) / step) * step];
+    lo -= span * 0.25;
+    hi += span * 0.1;
+    var n = (hi - lo) / step;
+    var interval = step * (n > 16 ? 5 : n > 8 ? 2 : n < 3 ? 0.5 : 1);
+    return [Math.floor(lo / interval) * interval, Math.ceil(hi / interval) * interval, interval];
   }
 
   function formatValue(v) {
@@ -62,7 +67,7 @@
         data: labels,
         axisLabel: { rotate: bars.length > 6 ? 30 : 0, interval: 0, width: 140, overflow: "truncate" },
       },
-      yAxis: { type: "value", min: range[0], max: range[1], inverse: !higher, scale: true },
+      yAxis: { type: "value", min: range[0], max: range[1], interval: range[2], inverse: !higher },
       series: [{
         type: "bar", stack: "bar", stackStrategy: "all", silent: true, barMaxWidth: 48,
         itemStyle: { color: "transparent" },
@@ -72,7 +77,7 @@
         data: bars.map(function (b) {
           return { value: b.value - base, itemStyle: { color: b.best ? BEST : PLAIN } };
         }),
-        label: { show: bars.length <= 12, position: higher ? "top" : "bottom", formatter: function (p) {
+        label: { show: bars.length <= 12, position: "top", formatter: function (p) {
           return formatValue(bars[p.dataIndex].value);
         } },
       }],
@@ -128,8 +133,11 @@
       tooltip: tooltip,
       parallel: { left: 60, right: 90, top: 48, bottom: 72 },
       parallelAxis: axes.map(function (axis, i) {
+        // the metric's name sits left of the last axis, so the chart's edge does not clip it
+        var last = i === axes.length - 1;
         var spec = { dim: i, name: axis.name, type: axis.type, nameLocation: "end",
-                     nameTextStyle: { width: 140, overflow: "truncate" },
+                     nameTextStyle: { width: last ? 220 : 140, overflow: "truncate",
+                                      align: last ? "right" : "center" },
                      axisLabel: { width: 90, overflow: "truncate" } };
         if (axis.type === "category") { spec.data = axis.data; } else { spec.scale = true; }
         return spec;
