@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, _Server, _unavailable, _watch_console
 
 import sktrack
 from sktrack._cli._demo import run_demo
-
-from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, _Server, _unavailable, _watch_console
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
