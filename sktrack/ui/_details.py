@@ -19,6 +19,7 @@ from sktrack._tracking import (
     higher_is_better,
     key_metrics,
     refit_scorer,
+    resolve_run_id,
     searched_params,
 )
 from sktrack.exceptions import InvalidArgumentError, NotFoundError, RunNotFoundError
@@ -123,7 +124,8 @@ class Comparison:
 
 def run_detail(run_id: str) -> RunDetail:
     """What the run page of ``run_id`` shows; raises `RunNotFoundError` if there is none."""
-    run = sktrack.get_run(check_run_ids([run_id])[0])
+    # a unique prefix of 6+ characters works, as in the CLI
+    run = sktrack.get_run(resolve_run_id(sktrack.get_store(), check_run_ids([run_id])[0]))
     artifacts = sktrack.list_artifacts(run.run_id)
     models = _models(run.run_id, artifacts)
     tags = dict(sorted(run.tags.items()))
