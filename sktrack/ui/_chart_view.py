@@ -211,13 +211,24 @@ def _points(values: pa.Table, params: pa.Table, metric: str, param: str) -> dict
 
 
 def _histories(values: pa.Table, metric: str) -> list[dict[str, Any]]:
-    """Lines for the best runs that logged ``metric`` at several steps."""
+    """Lines for the best runs that logged ``metric`` at several steps (one Arrow filter over
+    the store's metric history, not one read per run)."""
+    best = values.slice(0, MAX_LINES).select(["run_id", "run_name"]).to_pylist()
+    if not best:
+        return []
+    history = sktrack.get_store().snapshot().metrics
+    history = history.filter(pc.equal(history["key"], metric))
+    ids = pa.array([r["run_id"] for r in best], pa.string())
+    history = history.filter(pc.is_in(history["run_id"], value_set=ids))
+    points: dict[str, list[tuple[int, int, float | None]]] = {}
+    for m in history.select(["run_id", "step", "timestamp", "value"]).to_pylist():
+        value = m["value"] if m["value"] is not None and math.isfinite(m["value"]) else None
+        points.setdefault(m["run_id"], []).append((m["step"], m["timestamp"], value))
     out = []
-    for r in values.slice(0, MAX_LINES).to_pylist():
-        history = sktrack.get_metric_history(r["run_id"], metric)
-        if len(history) > 1:
-            points = [[int(s), v] for s, v in zip(history["step"], history["value"], strict=True)]
-            out.append({"label": r["run_name"], "points": points})
+    for r in best:
+        line = sorted(points.get(r["run_id"], []))
+        if len(line) > 1:
+            out.append({"label": r["run_name"], "points": [[s, v] for s, _, v in line]})
     return out
 
 
