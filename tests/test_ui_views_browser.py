@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from test_ui_browser import CHROMIUM, CHROMIUM_ARGS, _Server, _unavailable, _watch_console
+from test_ui_browser import _Server, _watch_console
 
 import sktrack
 from sktrack._cli._demo import run_demo
@@ -52,20 +52,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def base(demo: dict[str, Any]) -> Iterator[str]:
     with _Server(demo["location"]) as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"no Chromium at {CHROMIUM} (Debian's chromium package installs it)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _experiment_url(base: str, demo: dict[str, Any]) -> str:
