@@ -130,9 +130,12 @@ def run_detail(run_id: str) -> RunDetail:
     models = _models(run.run_id, artifacts)
     tags = dict(sorted(run.tags.items()))
     children = child_rows(run)
+    parent = _parent(run)
+    # a candidate ranks its metrics by the scorer its search selected on
+    refit = refit_scorer(run.params) or (refit_scorer(parent.params) if parent else None)
     return RunDetail(
         run=run,
-        parent=_parent(run),
+        parent=parent,
         children=children,
         child_metrics=_ordered(
             {k for child in children for k in child.metrics}, refit_scorer(run.params)
@@ -150,7 +153,7 @@ def run_detail(run_id: str) -> RunDetail:
         system_tags={k: v for k, v in tags.items() if k.startswith(_SYSTEM_PREFIX)},
         previews=_previews(run.run_id, artifacts),
         registered=_registered_from(run.run_id),
-        metric_items=[(k, run.metrics[k]) for k in _ordered(run.metrics, refit_scorer(run.params))],
+        metric_items=[(k, run.metrics[k]) for k in _ordered(run.metrics, refit)],
         child_params=[
             k for k in searched_params(run.params, run.tags) if any(k in c.params for c in children)
         ],

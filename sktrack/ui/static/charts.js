@@ -84,6 +84,15 @@
     });
   }
 
+  // An axis end a little beyond the data, so no point sits half outside the chart.
+  function padded(side) {
+    return function (extent) {
+      var span = extent.max - extent.min || Math.abs(extent.max) * 0.1 || 1;
+      var end = side < 0 ? extent.min - span * 0.08 : extent.max + span * 0.08;
+      return Number(end.toPrecision(3));
+    };
+  }
+
   function scatterChart(data) {
     var points = data.points;
     if (!points.length) { return; }
@@ -96,9 +105,10 @@
         return point.label + ": " + data.param + " " + point.x + ", " + formatValue(point.y);
       } }, tooltip),
       grid: { left: 16, right: 32, top: 28, bottom: 32, containLabel: true },
-      xAxis: data.numeric ? { type: "value", scale: true, name: data.param, nameLocation: "middle", nameGap: 28 }
+      xAxis: data.numeric ? { type: "value", name: data.param, nameLocation: "middle", nameGap: 28,
+                              min: padded(-1), max: padded(1) }
                           : { type: "category", data: categories, name: data.param, nameLocation: "middle", nameGap: 28 },
-      yAxis: { type: "value", scale: true, inverse: !data.higher_is_better },
+      yAxis: { type: "value", inverse: !data.higher_is_better, min: padded(-1), max: padded(1) },
       series: [{
         type: "scatter", symbolSize: 10,
         data: points.map(function (p, i) {
