@@ -30,10 +30,10 @@ def html_value(value: Any) -> str:
 def html_card(
     title: str,
     facts: Sequence[tuple[str, Any]],
-    tables: Sequence[tuple[str, Mapping[str, Any] | Iterable[tuple[str, Any]]]] = (),
+    tables: Sequence[tuple[str, Any]] = (),
 ) -> str:
     """A title (in bold), a line of ``label: value`` facts, then one two-column table per
-    ``(caption, items)``; empty tables are left out."""
+    ``(caption, items)`` (a mapping, or ``(key, value)`` pairs); empty tables are left out."""
     line = " · ".join(
         f'<span style="color:#6b7280">{html.escape(k)}</span> {html_value(v)}' for k, v in facts
     )

@@ -105,10 +105,8 @@ def filter_example(rows: list[RunRow]) -> str:
     text = f"{order_key(metric)} {'>' if higher_is_better(key) else '<'} {typical:g}"
     params = [c for c in default_columns(rows, columns_of(rows)) if c.startswith("params.")]
     for column in params:
-        levels = list(
-            dict.fromkeys(_literal(r.value(column)) for r in _all_rows(rows) if r.has(column))
-        )
-        levels = [v for v in levels if v is not None][:2]
+        found = (_literal(r.value(column)) for r in _all_rows(rows) if r.has(column))
+        levels = [v for v in dict.fromkeys(found) if v is not None][:2]
         if len(levels) == 2:
             return f"{text} and {order_key(column)} IN ({', '.join(levels)})"
     return text

@@ -340,10 +340,11 @@ def comparison(run_ids: Sequence[str], metric: str = "") -> Comparison:
 def _common_parent(rows: list[RunRow]) -> sktrack.Run | None:
     """The run whose children all of ``rows`` are (a search, when they are its candidates)."""
     parents = {r.parent_run_id for r in rows}
-    if len(parents) != 1 or None in parents:
+    parent = parents.pop() if len(parents) == 1 else None
+    if parent is None:
         return None
     try:
-        return sktrack.get_run(parents.pop())
+        return sktrack.get_run(parent)
     except RunNotFoundError:
         return None
 
