@@ -42,6 +42,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         key: list(frame.loc[frame["parent_run_id"] == run_id, "run_id"])
         for key, run_id in searches.items()
     }
+    long_text = (
+        "A long description, as teams write them: " + "trained on last quarter's data, " * 12
+    )
+    sktrack.registry.update_model_version("diabetes-regressor", result.version, long_text)
     experiment = next(e for e in sktrack.list_experiments() if e.name == "diabetes-demo")
     return {"location": location, "result": result, "searches": searches,
             "children": children, "names": names,
@@ -192,4 +196,7 @@ def test_every_page_fits_the_window(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"{name} at {size} is {overflow}px wider than the window"
+        if name == "model":  # a long description must not push the Move button off-screen
+            box = page.get_by_role("button", name="Move").first.bounding_box()
+            assert box is not None and box["x"] + box["width"] <= width
     assert problems == []
