@@ -1,8 +1,11 @@
-"""The "predict sales" walkthrough, end to end, on a grocery-products table you provide.
+"""The "predict sales" walkthrough, end to end, on a grocery-products table you provide, or
+on scikit-learn's bundled diabetes data set when you give none.
 
+    python examples/walkthrough.py                       # the diabetes data, nothing to fetch
     python examples/walkthrough.py --data amazon_uk_grocery.parquet --store ./walkthrough-store
 
-The table needs the columns the walkthrough uses: ``sales`` (the target), ``category`` (one-hot
+The grocery table is not shipped: any Parquet file of products with the columns below will do.
+It needs the columns the walkthrough uses: ``sales`` (the target), ``category`` (one-hot
 encoded), ``asin`` and ``brand`` (dropped), and numeric features.  It logs a LinearRegression
 baseline, tunes ElasticNet, a decision tree and a random forest with grid searches over three
 scorers (refit on RMSE), registers the best model, moves it to Staging (archiving the old one),
@@ -37,7 +40,12 @@ GRIDS = {
 }
 
 
-def prepare(path: str) -> tuple[pd.DataFrame, ...]:
+def prepare(path: str | None) -> tuple[pd.DataFrame, ...]:
+    if path is None:
+        from sklearn.datasets import load_diabetes
+
+        X, y = load_diabetes(return_X_y=True, as_frame=True)
+        return tuple(train_test_split(X, y, test_size=0.2, random_state=123))
     data = pd.read_parquet(path).drop(columns=["asin", "brand"])
     data = pd.get_dummies(data, columns=["category"], dtype=float)
     X = data.drop(columns=["sales"]).astype(float)
@@ -49,15 +57,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--data", required=True, help="the grocery-products Parquet file")
+    parser.add_argument(
+        "--data",
+        default=None,
+        help="the grocery-products Parquet file (default: scikit-learn's diabetes data set)",
+    )
     parser.add_argument("--store", default="./walkthrough-store")
     parser.add_argument("--model-name", default="dt_amz_prices")
     args = parser.parse_args()
 
     start = time.perf_counter()
+    if args.data is None:
+        print(
+            "no --data given: using scikit-learn's bundled diabetes data set; pass "
+            "--data <table>.parquet (a grocery-products table, see the docstring) for the sales story"
+        )
     X_train, X_test, y_train, y_test = prepare(args.data)
     sktrack.set_store(args.store)
-    sktrack.set_experiment("amazon-sales")
+    sktrack.set_experiment("amazon-sales" if args.data else "walkthrough-diabetes")
 
     with sktrack.start_run(run_name="baseline"):
         baseline = TrackedEstimator(LinearRegression()).fit(X_train, y_train)

@@ -63,25 +63,33 @@ def _lines(text: str) -> list[str]:
 # -- runs ------------------------------------------------------------------------------------
 
 
-def test_runs_lists_every_experiment_by_default(cli: Cli, store_path: str) -> None:
+def test_runs_lists_the_top_level_runs_of_every_experiment_by_default(
+    cli: Cli, store_path: str
+) -> None:
     code, out, err = cli("--store", store_path, "runs")
     lines = _lines(out)
     assert code == 0 and err == ""
-    assert lines[0].split() == ["run_id", "run_name", "experiment", "status", "start_time"]
-    names = [line.split()[1] for line in lines[1:-1]]
+    assert lines[0].split() == [
+        "run_id", "run_name", "experiment", "status", "start_time", "metrics.r2", "metrics.rmse"
+    ]  # fmt: skip
+    assert sorted(line.split()[1] for line in lines[1:-1]) == ["lonely", "search"]
+    assert lines[-1] == "2 runs"
+    code, out, err = cli("--store", store_path, "runs", "--all")
+    names = [line.split()[1] for line in _lines(out)[1:-1]]
     assert sorted(names) == ["child-0", "child-1", "child-2", "lonely", "search"]
-    assert lines[-1] == "5 runs"
+    assert _lines(out)[-1] == "5 runs"
 
 
 def test_runs_filter_and_order_add_the_columns_they_name(cli: Cli, store_path: str) -> None:
     code, out, _ = cli(
-        "--store", store_path, "runs", "-f", "params.alpha >= 0.1", "--order-by", "metrics.r2 DESC"
-    )
+        "--store", store_path, "runs", "-f", "params.alpha >= 0.1", "--order-by", "metrics.r2 DESC",
+        "--all",
+    )  # fmt: skip
     lines = _lines(out)
     assert code == 0
-    assert lines[0].split()[-2:] == ["params.alpha", "metrics.r2"]
+    assert lines[0].split()[-3:] == ["metrics.r2", "metrics.rmse", "params.alpha"]
     assert [line.split()[1] for line in lines[1:-1]] == ["search", "child-2", "child-1"]
-    assert [line.split()[-1] for line in lines[1:-1]] == ["0.5", "0.2", "0.1"]
+    assert [line.split()[-1] for line in lines[1:-1]] == ["0.1", "0.2", "0.1"]
     assert lines[-1] == "3 runs"
 
 
@@ -89,7 +97,7 @@ def test_runs_order_by_repeats_and_max_results_cuts(cli: Cli, store_path: str) -
     code, out, _ = cli(
         "--store", store_path, "runs", "--experiment", "tuning",
         "--order-by", "params.alpha DESC", "--order-by", "attributes.run_name",
-        "--max-results", "2", "--columns", "run_name,params.alpha",
+        "--max-results", "2", "--columns", "run_name,params.alpha", "--all",
     )  # fmt: skip
     assert code == 0
     assert _lines(out) == [
@@ -103,7 +111,7 @@ def test_runs_order_by_repeats_and_max_results_cuts(cli: Cli, store_path: str) -
 def test_runs_columns_take_patterns_and_json_prints_records(cli: Cli, store_path: str) -> None:
     code, out, _ = cli(
         "--store", store_path, "runs", "--experiment", "tuning", "--json",
-        "--columns", "run_name, metrics.*", "--order-by", "attributes.run_name",
+        "--columns", "run_name, metrics.*", "--order-by", "attributes.run_name", "--all",
     )  # fmt: skip
     assert code == 0
     assert json.loads(out) == [
@@ -128,7 +136,7 @@ def test_runs_json_without_columns_has_every_column(cli: Cli, store_path: str) -
 
 def test_runs_star_means_every_experiment(cli: Cli, store_path: str) -> None:
     code, out, _ = cli("--store", store_path, "runs", "--experiment", "*", "--experiment", "other")
-    assert code == 0 and _lines(out)[-1] == "5 runs"
+    assert code == 0 and _lines(out)[-1] == "2 runs"
     code, out, _ = cli("--store", store_path, "runs", "--experiment", "other")
     assert code == 0 and _lines(out)[-1] == "1 run"
 
@@ -146,7 +154,7 @@ def test_unknown_experiment_is_an_error(cli: Cli, store_path: str) -> None:
     location = os.path.abspath(store_path)
     assert err == (
         f"sktrack: error: no experiment named 'nope' in store {location}; "
-        "existing: 'tuning', 'other'\n"
+        "existing: 'tuning', 'other'; list them with `sktrack experiments`\n"
     )
 
 
@@ -170,7 +178,9 @@ def test_bad_arguments_are_usage_errors(cli: Cli, store_path: str) -> None:
     assert "argument --max-results: invalid int value: 'many'" in err
     code, _, err = cli("--store", store_path, "runs", "--max-results", "-1")
     assert code == 2
-    assert err == "sktrack: error: max_results=-1; pass a whole number >= 0, or None for all\n"
+    assert err == (
+        "sktrack: error: --max-results -1: pass a whole number >= 0 (how many runs to list)\n"
+    )
     code, _, err = cli()
     assert code == 2 and "the following arguments are required: COMMAND" in err
 
@@ -186,10 +196,10 @@ def test_store_comes_from_option_either_place_or_environment(
     cli, store_path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     code, out, _ = cli("runs", "--store", store_path)
-    assert code == 0 and _lines(out)[-1] == "5 runs"
+    assert code == 0 and _lines(out)[-1] == "2 runs"
     monkeypatch.setenv("SKTRACK_STORE", store_path)
     code, out, _ = cli("runs")
-    assert code == 0 and _lines(out)[-1] == "5 runs"
+    assert code == 0 and _lines(out)[-1] == "2 runs"
     monkeypatch.delenv("SKTRACK_STORE")
     code, _, err = cli("runs")  # ./sktrack-store, in tmp_path (the test's working directory)
     assert code == 2
@@ -230,9 +240,10 @@ def test_run_show_prints_info_params_metrics_tags_and_children(cli: Cli, store_p
     assert "\nMetrics (2)\n  r2    0.5\n  rmse  53.123\n" in out
     assert "\nTags (" in out and "  sktrack.python_version " in out
     assert "\nArtifacts (0)\n  -\n" in out
-    children = out.split("\nChildren (3)\n")[1].splitlines()
-    assert children[0].split() == ["run_id", "run_name", "status"]
-    assert sorted(line.split()[1] for line in children[1:]) == ["child-0", "child-1", "child-2"]
+    children = out.split("\nChildren (3, best first)\n")[1].split("\n\n")[0].splitlines()
+    assert children[0].split() == ["rank", "run_id", "run_name", "status", "metrics.r2"]
+    assert sorted(line.split()[2] for line in children[1:]) == ["child-0", "child-1", "child-2"]
+    assert [line.split()[0] for line in children[1:]] == ["1", "2", "3"]
 
 
 def test_run_show_json(cli: Cli, store_path: str) -> None:
@@ -263,11 +274,17 @@ def test_run_show_offers_a_snippet_to_load_the_model(cli: Cli, tmp_path: Path) -
 
 
 def test_run_show_unknown_id_is_an_error(cli: Cli, store_path: str) -> None:
+    code, out, err = cli("--store", store_path, "run", "show", "nope00")
+    assert (code, out) == (2, "")
+    assert err == (
+        "sktrack: error: no run with id 'nope00' in this store; list runs with "
+        "`sktrack runs --all`, or check --store\n"
+    )
     code, out, err = cli("--store", store_path, "run", "show", "nope")
     assert (code, out) == (2, "")
     assert err == (
-        "sktrack: error: no run with id 'nope' in this store; list runs with "
-        "sktrack.search_runs() or check that set_store() points at the right store\n"
+        "sktrack: error: run id 'nope' is too short: type at least 6 characters of the id "
+        "(a unique prefix), or the whole id\n"
     )
 
 
@@ -303,7 +320,7 @@ def test_models_on_an_empty_registry(cli: Cli, store_path: str) -> None:
     code, out, _ = cli("--store", store_path, "models")
     assert (code, out) == (
         0,
-        "no registered models; register one with sktrack.registry.register_model(...)\n",
+        "no registered models; register one with `sktrack models register RUN_ID NAME`\n",
     )
     assert json.loads(cli("--store", store_path, "models", "--json")[1]) == []
 
@@ -471,9 +488,9 @@ def test_python_dash_m_runs_the_command(store_path: str) -> None:
         [sys.executable, "-m", "sktrack", "--store", store_path, "runs", "--columns", "run_name"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
-    assert done.returncode == 0 and done.stdout.endswith("5 runs\n")
+    assert done.returncode == 0 and done.stdout.endswith("2 runs\n")
     done = subprocess.run(
-        [sys.executable, "-m", "sktrack", "--store", store_path, "run", "show", "nope"],
+        [sys.executable, "-m", "sktrack", "--store", store_path, "run", "show", "nope00"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 2 and done.stderr.startswith("sktrack: error: no run with id")
@@ -484,16 +501,16 @@ def test_format_table_aligns_numbers_right_and_cuts_long_text() -> None:
     assert table.split("\n") == [
         "name       r2  note",
         "lr       0.45  " + "x" * 39 + "…",
-        "tree  0.31234",
+        "tree  0.31234  -",
     ]
 
 
-def test_runs_table_counts_and_leaves_missing_values_blank() -> None:
+def test_runs_table_counts_and_shows_missing_values_as_a_dash() -> None:
     frame = pd.DataFrame({"run_name": ["a", "b"], "metrics.r2": [0.5, float("nan")]})
     assert runs_table(frame, ["run_name", "metrics.r2"]).split("\n") == [
         "run_name  metrics.r2",
         "a                0.5",
-        "b",
+        "b                  -",
         "2 runs",
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import math
 import pickle
 import warnings
@@ -150,6 +151,33 @@ def test_invalid_top_k_is_refused(store: Any, data: Any, top_k: Any) -> None:
 # -- one search of each class ------------------------------------------------------------------
 
 
+def test_a_search_params_are_its_estimator_params_and_sktrack_arguments_are_tags(
+    store: Any, data: Any
+) -> None:
+    grid = {"max_depth": [2, None], "min_samples_leaf": [1, 8]}
+    search = TrackedGridSearchCV(
+        DecisionTreeRegressor(random_state=0), grid, cv=3, top_k=2, run_name="tuned"
+    ).fit(*data)
+    parent = sktrack.get_run(search.run_id_)
+    plain = GridSearchCV(DecisionTreeRegressor(random_state=0), grid, cv=3).get_params(deep=False)
+    own = {k for k in parent.params if not k.startswith("best_")}
+    assert own == set(plain)  # scikit-learn's own params of the search, nothing of sktrack's
+    assert not own & {"top_k", "run_name", "experiment", "log_model"}
+    assert {k: v for k, v in parent.tags.items() if k in OWN_TAGS} == {
+        "sktrack.top_k": "2",
+        "sktrack.run_name": "tuned",
+        "sktrack.experiment": "null",
+        "sktrack.log_model": "true",
+    }
+    assert json.loads(parent.tags["sktrack.searched_params"]) == sorted(grid)
+    for child_id in search.child_run_ids_:  # a candidate's params: the estimator's, in full
+        child = sktrack.get_run(child_id)
+        assert set(child.params) == set(DecisionTreeRegressor().get_params())
+
+
+OWN_TAGS = {"sktrack.top_k", "sktrack.run_name", "sktrack.experiment", "sktrack.log_model"}
+
+
 @pytest.mark.parametrize("cls", ALL_CLASSES)
 def test_each_search_logs_parent_top_k_children_and_the_table(
     store: Any, data: Any, cls: type
@@ -161,7 +189,7 @@ def test_each_search_logs_parent_top_k_children_and_the_table(
     assert parent.info.run_name == "tree-search"
     assert parent.info.status is RunStatus.FINISHED
     assert parent.params["estimator"] == "DecisionTreeRegressor"
-    assert parent.params["top_k"] == 3
+    assert parent.tags["sktrack.top_k"] == "3"
     assert parent.params["cv"] == 3
     assert {k: v for k, v in parent.params.items() if k.startswith("best_")} == {
         f"best_{k}": v for k, v in search.best_params_.items()

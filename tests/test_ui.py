@@ -239,8 +239,8 @@ def test_run_page_shows_everything_about_a_run(client: TestClient, ids: Ids) -> 
     html = _squash(client.get(f"/runs/{ids.baseline}").text)
     for expected in (
         "<h2>Metrics</h2>",
-        '<th scope="row">training_r2_score</th>',
-        '<th scope="row">fit_intercept</th><td>True</td>',  # a param, as logged
+        '<th scope="row">training_<wbr>r2_<wbr>score</th>',
+        '<th scope="row">fit_<wbr>intercept</th><td>True</td>',  # a param, as logged
         '<th scope="row">team</th><td>pricing</td>',  # a tag of the user's own
         "<h2>Signature</h2>",
         "<td>bmi</td><td><code>float64</code></td>",
@@ -471,7 +471,9 @@ def test_register_transition_and_aliases_from_the_ui(
     html = client.get("/models/prices").text
     assert '<tr id="v2">' in html and '<span class="alias">@champion</span>' in html
     assert "<p>house &lt;prices&gt;</p>" in html
-    assert "v2 moved to" in html and "archiving the others there" in html
+    assert "v2 moved to" in html and "archiving v1" in html
+    assert "v1 registered from run" in html and "v2 registered from run" in html
+    assert html.count("archiving") == 1  # v1's move to Staging archived nothing
     assert f'<a href="/runs/{model_runs[1]}">second</a>' in html
     listing = client.get("/models").text
     assert '<a href="/models/prices">prices</a>' in listing

@@ -8,10 +8,8 @@ Screenshots of each page go to ``test-artifacts/ui/`` (look at them after a chan
 
 from __future__ import annotations
 
-import os
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,16 +26,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 SHOTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "ui"
 MODEL = "diabetes_model"
 
@@ -65,13 +53,6 @@ def _walkthrough_store(location: Path) -> dict[str, str]:
     return {"baseline": baseline.run_id, "search": search.run_id_}
 
 
-def _unavailable(reason: str) -> None:
-    """Skip, unless CI said the browser must be there (``SKTRACK_REQUIRE_BROWSER``)."""
-    if os.environ.get("SKTRACK_REQUIRE_BROWSER"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 class _Server:
     """uvicorn serving the UI from a thread, on a port the OS picked."""
 
@@ -95,20 +76,6 @@ class _Server:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("Playwright is not installed (pip install -e '.[test]')")
-    if not Path(CHROMIUM).exists():
-        _unavailable(f"no Chromium at {CHROMIUM} (Debian's chromium package installs it)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _shot(page: Page, name: str) -> None:
@@ -191,7 +158,7 @@ def test_walkthrough_in_the_browser(tmp_path: Path, browser: Browser) -> None:
         expect(page.locator("tr#v2 .stage")).to_have_text("Staging")
         expect(page.locator("tr#v1 .stage")).to_have_text("Archived")
         expect(page.locator("table.grid.compact").first).to_contain_text(
-            "v2 moved to Staging, archiving the others there"
+            "v2 moved to Staging, archiving v1"
         )
         _shot(page, "5-model")
 

@@ -18,6 +18,7 @@ __all__ = [
     "EXIT_PROBLEMS",
     "Commands",
     "location",
+    "resolve_run",
     "use_store",
 ]
 
@@ -45,3 +46,10 @@ def use_store(args: argparse.Namespace, *, must_exist: bool = True) -> Store:
             "(`sktrack demo` makes one)"
         )
     return store
+
+
+def resolve_run(store: Store, text: str) -> str:
+    """The full id of the run ``text`` names: its id, or a unique prefix of 6+ characters."""
+    from .._tracking import resolve_run_id
+
+    return resolve_run_id(store, text)

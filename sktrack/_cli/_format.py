@@ -20,10 +20,13 @@ if TYPE_CHECKING:
     from .._store import Store
 
 __all__ = [
+    "MISSING",
     "doctor_json",
     "doctor_text",
+    "emit_table",
     "format_table",
     "frame_records",
+    "iso_ms",
     "model_json",
     "model_show_text",
     "models_table",
@@ -31,10 +34,15 @@ __all__ = [
     "run_json",
     "run_text",
     "runs_table",
+    "use_rich",
+    "utc",
     "version_json",
 ]
 
 _MAX_CELL = 40  # characters; longer values are cut with an ellipsis
+#: A value that is not there: not logged, None in a record, or a metric logged as NaN (the
+#: UI shows the same; JSON has null).  A param whose value is None prints as None.
+MISSING = "-"
 
 
 # -- tables and values -----------------------------------------------------------------------
@@ -76,14 +84,47 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     tree  0.31234
     """
     cells = [[_cell(v) for v in row] for row in rows]
-    numeric = [
-        all(_is_number(row[i]) or _cell(row[i]) == "" for row in rows) and bool(rows)
-        for i in range(len(headers))
-    ]
+    numeric = _numeric_columns(headers, rows)
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     lines = [_line(headers, widths, numeric)]
     lines += [_line(r, widths, numeric) for r in cells]
     return "\n".join(lines)
+
+
+def _numeric_columns(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[bool]:
+    return [
+        bool(rows) and all(_is_number(row[i]) or _cell(row[i]) == MISSING for row in rows)
+        for i in range(len(headers))
+    ]
+
+
+def use_rich() -> bool:
+    """Tables through rich: when it is installed and standard output is a terminal."""
+    import importlib.util
+    import sys
+
+    return sys.stdout.isatty() and importlib.util.find_spec("rich") is not None
+
+
+def emit_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, footer: str = "") -> None:
+    """Print a table: through rich on a terminal where it is installed, else as plain text
+    (what `format_table` makes), then ``footer`` on a line of its own."""
+    if not use_rich():
+        print(format_table(headers, rows) + (f"\n{footer}" if footer else ""))
+        return
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for header, right in zip(headers, _numeric_columns(headers, rows), strict=True):
+        table.add_column(header, justify="right" if right else "left", no_wrap=True)
+    for row in rows:
+        table.add_row(*(_cell(v) for v in row))
+    console = Console(markup=False, highlight=False)
+    console.print(table)
+    if footer:
+        console.print(footer)
 
 
 def _line(cells: Sequence[str], widths: list[int], right: list[bool]) -> str:
@@ -106,7 +147,7 @@ def _cell(value: Any) -> str:
 
 def _plain_text(value: Any) -> str:
     if value is None or _is_missing(value):
-        return ""
+        return MISSING
     if isinstance(value, datetime) or hasattr(value, "to_pydatetime"):
         stamp = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
         return stamp.astimezone().strftime("%Y-%m-%d %H:%M:%S")
@@ -144,7 +185,8 @@ def _iso(stamp: datetime) -> str:
     return stamp.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def _iso_ms(ms: int | None) -> str | None:
+def iso_ms(ms: int | None) -> str | None:
+    """Milliseconds since the epoch as ISO 8601 UTC (None stays None)."""
     return None if ms is None else _iso(datetime.fromtimestamp(ms / 1000, tz=UTC))
 
 
@@ -170,8 +212,8 @@ def run_json(run: Any, children: list[str], artifacts: list[str]) -> dict[str, A
             "run_name": info.run_name,
             "experiment": info.experiment,
             "status": str(info.status),
-            "start_time": _iso_ms(info.start_time),
-            "end_time": _iso_ms(info.end_time),
+            "start_time": iso_ms(info.start_time),
+            "end_time": iso_ms(info.end_time),
             "parent_run_id": info.parent_run_id,
             "user": info.user,
             "host": info.host,
@@ -191,30 +233,32 @@ def _model_folders(artifacts: list[str]) -> list[str]:
     return [a.rsplit("/", 1)[0] for a in artifacts if a.endswith("/model.json")]
 
 
-def run_text(run: Any, children: pd.DataFrame, artifacts: list[str]) -> str:
-    """``sktrack run show``: a run's info, values, artifacts, children and how to load it."""
+def run_text(
+    run: Any, children: pd.DataFrame, artifacts: list[str], child_columns: Sequence[str] = ()
+) -> str:
+    """``sktrack run show``: a run's info, values, artifacts, children (best first, ranked,
+    the best starred) and how to load it."""
     info = run.info
-    ended = _plain_text(_utc(info.end_time)) if info.end_time else "-"
+    ended = _plain_text(utc(info.end_time)) if info.end_time else MISSING
     if info.end_time:
         ended += f"  ({(info.end_time - info.start_time) / 1000:.1f} s)"
     fields = [
         ("experiment", info.experiment),
         ("status", str(info.status)),
-        ("started", _plain_text(_utc(info.start_time))),
+        ("started", _plain_text(utc(info.start_time))),
         ("ended", ended),
-        ("parent", info.parent_run_id or "-"),
+        ("parent", info.parent_run_id or MISSING),
         ("user", f"{info.user} on {info.host} (pid {info.pid})"),
     ]
     parts = [f"Run {info.run_id}  {_cell(info.run_name)}", _pairs(fields)]
     parts += [_section("Params", run.params), _section("Metrics", run.metrics)]
     parts.append(_section("Tags", run.tags))
-    parts.append(f"Artifacts ({len(artifacts)})\n" + _indent("\n".join(artifacts) or "-"))
+    parts.append(f"Artifacts ({len(artifacts)})\n" + _indent("\n".join(artifacts) or MISSING))
     if len(children):
-        table = format_table(
-            ["run_id", "run_name", "status"],
-            children[["run_id", "run_name", "status"]].to_numpy().tolist(),
-        )
-        parts.append(f"Children ({len(children)})\n{_indent(table)}")
+        columns = list(child_columns) or ["run_id", "run_name", "status"]
+        rows = [[row.get(c) for c in columns] for row in children.to_dict("records")]
+        table = format_table(["" if c == "best" else c for c in columns], rows)
+        parts.append(f"Children ({len(children)}, best first)\n{_indent(table)}")
     models = _model_folders(artifacts)
     if models:
         snippet = "\n".join(f'sktrack.load_model("runs:/{info.run_id}/{name}")' for name in models)
@@ -222,13 +266,14 @@ def run_text(run: Any, children: pd.DataFrame, artifacts: list[str]) -> str:
     return "\n\n".join(parts)
 
 
-def _utc(ms: int) -> datetime:
+def utc(ms: int) -> datetime:
+    """Milliseconds since the epoch as an aware UTC datetime."""
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
 def _section(title: str, values: Any) -> str:
     items = sorted(values.items())
-    return f"{title} ({len(items)})\n" + (_pairs(items) if items else "  -")
+    return f"{title} ({len(items)})\n" + (_pairs(items) if items else f"  {MISSING}")
 
 
 def _pairs(items: Sequence[tuple[str, Any]]) -> str:
@@ -260,7 +305,7 @@ def _model_row(model: Any) -> list[Any]:
         by_stage.get("Staging"),
         by_stage.get("Production"),
         aliases,
-        _utc(model.updated_at),
+        utc(model.updated_at),
         model.description,
     ]
 
@@ -269,8 +314,8 @@ def model_json(model: Any) -> dict[str, Any]:
     """A registered model as JSON, with its latest version in each stage."""
     return {
         "name": model.name,
-        "created_at": _iso_ms(model.created_at),
-        "updated_at": _iso_ms(model.updated_at),
+        "created_at": iso_ms(model.created_at),
+        "updated_at": iso_ms(model.updated_at),
         "description": model.description,
         "tags": dict(model.tags),
         "aliases": dict(model.aliases),
@@ -290,7 +335,7 @@ def version_json(mv: Any) -> dict[str, Any]:
         "description": mv.description,
         "tags": dict(mv.tags),
         "sha256": mv.sha256,
-        "created_at": _iso_ms(mv.created_at),
+        "created_at": iso_ms(mv.created_at),
         "sklearn_version": mv.sklearn_version,
         "signature": _json_safe(mv.signature),
     }
@@ -306,7 +351,7 @@ def model_show_text(model: Any, versions: Sequence[Any]) -> str:
     headers = ["version", "stage", "aliases", "run_id", "created", "description"]
     rows = [
         [v.version, str(v.stage), " ".join(f"@{a}" for a in v.aliases), v.run_id or "-",
-         _utc(v.created_at), v.description]
+         utc(v.created_at), v.description]
         for v in versions
     ]  # fmt: skip
     return f"Model {_cell(model.name)}\n{_pairs(header)}\n\n{format_table(headers, rows)}"

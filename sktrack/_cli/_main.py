@@ -5,7 +5,7 @@ and prints the result: a plain-text table for people, ``--json`` for scripts.  E
 sktrack raises on purpose are printed as one message on stderr with exit status 2; no
 traceback.  Exit status 1 means "ran, and found problems" (``sktrack doctor``).  How the
 results look, as tables and as JSON, is `_format`'s business; each group of commands has its
-own module (`_runs`, `_models`, `_admin`), which adds its parsers and handlers.
+own module (`_experiments`, `_runs`, `_models`, `_admin`), which adds its parsers and handlers.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from typing import TextIO
 from ..exceptions import SktrackError, SktrackWarning
 from ._admin import add_demo, add_store_commands, add_ui
 from ._common import EXIT_ERROR, EXIT_OK
+from ._errors import cli_message
+from ._experiments import add_experiments
 from ._models import add_models
 from ._runs import add_run, add_runs
 
@@ -63,7 +65,7 @@ def _run_command(args: argparse.Namespace) -> int:
             handler: Callable[[argparse.Namespace], int] = args.handler
             return handler(args)
         except SktrackError as exc:
-            print(f"sktrack: error: {exc}", file=sys.stderr)
+            print(f"sktrack: error: {cli_message(exc)}", file=sys.stderr)
             return EXIT_ERROR
         except KeyboardInterrupt:
             print("sktrack: interrupted", file=sys.stderr)
@@ -115,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--store", default=argparse.SUPPRESS, help="the store folder or URI")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    add_experiments(commands, common)
     add_runs(commands, common)
     add_run(commands, common)
     add_models(commands, common)

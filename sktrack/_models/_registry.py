@@ -75,6 +75,17 @@ class RegisteredModel:
     aliases: Mapping[str, int] = field(default_factory=dict)
     latest_versions: tuple[ModelVersion, ...] = ()
 
+    def _repr_html_(self) -> str:
+        """A compact card for notebooks: the name, the newest version per stage, aliases."""
+        from .._store import html_card
+
+        stages = [(str(mv.stage), f"v{mv.version}") for mv in self.latest_versions]
+        aliases = [(f"@{a}", f"v{v}") for a, v in sorted(self.aliases.items())]
+        facts = [("description", self.description)] if self.description else []
+        tables = [("newest per stage", stages), ("aliases", aliases),
+                  ("tags", dict(sorted(self.tags.items())))]  # fmt: skip
+        return html_card(f"Registered model {self.name}", facts, tables)
+
 
 def _fs() -> FileSystem:
     """The file system of the store in use (the registry lives inside it)."""

@@ -14,6 +14,7 @@ then its params and metrics in one `Store.log`, then its end.
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .._store import Run, RunStatus
-from .._tracking import active_run, start_run
+from .._tracking import OWN_ARGUMENTS, SEARCHED_TAG, active_run, start_run
 from ..exceptions import InvalidArgumentError
 from ._cv_results import best_index, cv_results_frame, param_value, ranking_scorer, scorer_names
 from ._search_children import BatchFailure, log_children
@@ -36,6 +37,7 @@ __all__ = [
     "progress_tags",
     "record_search",
     "search_params",
+    "search_tags",
 ]
 
 #: The name of the parent's table artifact; read it back with ``sktrack.load_table``.
@@ -102,7 +104,7 @@ def log_search_results(
         )
     parent, owned = open_parent(run, run_name, experiment)
     with ending(parent, owned):
-        parent.store.log(parent.run_id, params=search_params(search))
+        parent.store.log(parent.run_id, params=search_params(search), tags=search_tags(search))
         children = record_search(
             parent, search, X, y, top_k=top_k, log_model=log_model, sample_weight=sample_weight
         )
@@ -169,6 +171,7 @@ def record_search(
     n_candidates = len(results["params"])
     tags = progress_tags(n_candidates, n_candidates, _best_so_far(results, search), "done")
     tags |= estimator_tags(search) | dataset_tags(dataset_fingerprint(X, y))
+    tags |= search_tags(search) | {SEARCHED_TAG: json.dumps(_searched(results))}
     metrics = _best_metrics(search, results, scorers, best)
     if refitted is not None:
         metrics |= compute_metrics(refitted, X, y, sample_weight=sample_weight)
@@ -208,8 +211,29 @@ def _log_signature_and_model(parent: Run, estimator: Any, X: Any, log_model: boo
 
 
 def search_params(search: Any) -> dict[str, Any]:
-    """The search's own params (``get_params(deep=False)``), estimators by class name."""
-    return {key: param_value(value) for key, value in search.get_params(deep=False).items()}
+    """The search's own params (``get_params(deep=False)``), estimators by class name; not
+    sktrack's own arguments (``top_k``, ``run_name``...), which `search_tags` records."""
+    return {
+        key: param_value(value)
+        for key, value in search.get_params(deep=False).items()
+        if key not in OWN_ARGUMENTS
+    }
+
+
+def search_tags(search: Any) -> dict[str, str]:
+    """sktrack's own arguments of a tracked search, as ``sktrack.<name>`` tags: text as it is,
+    other values as JSON (``sktrack.top_k = 5``, ``sktrack.log_model = true``,
+    ``sktrack.run_name = tuned``, ``sktrack.experiment = null``)."""
+    params = search.get_params(deep=False)
+    return {
+        f"sktrack.{key}": value if isinstance(value, str) else json.dumps(value)
+        for key, value in ((k, params[k]) for k in OWN_ARGUMENTS if k in params)
+    }
+
+
+def _searched(results: Mapping[str, Any]) -> list[str]:
+    """The hyperparameters searched: the ``param_<name>`` columns of ``cv_results_``."""
+    return sorted(key.removeprefix("param_") for key in results if key.startswith("param_"))
 
 
 def progress_tags(done: int, total: int, best_score: float, phase: str) -> dict[str, str]:

@@ -25,6 +25,7 @@ from ._search_logging import (
     progress_tags,
     record_search,
     search_params,
+    search_tags,
 )
 
 __all__ = ["SearchSession", "fit_failures"]
@@ -50,7 +51,7 @@ class SearchSession:
             check_top_k(search.top_k)
             self.parent, self.owned = open_parent(None, search.run_name, search.experiment)
             self.total = search._sktrack_planned_candidates(n_candidates)
-            tags = progress_tags(0, self.total, float("nan"), "search")
+            tags = progress_tags(0, self.total, float("nan"), "search") | search_tags(search)
             self.parent.store.log(self.parent.run_id, params=search_params(search), tags=tags)
             if search.verbose > 0:
                 self.bar = _ProgressBar.start(type(search).__name__, self.total)

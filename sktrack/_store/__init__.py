@@ -15,6 +15,7 @@ from __future__ import annotations
 from ._artifacts import table_path
 from ._compact import pid_alive
 from ._fs import FileInfo, FileSystem, LocalFileSystem, unique_name
+from ._html import html_card
 from ._location import open_filesystem
 from ._objectstore import ObjectStoreFileSystem
 from ._records import Experiment, Metric, ModelVersion, Param, Run, RunInfo, RunStatus, Stage
@@ -39,6 +40,7 @@ __all__ = [
     "Stage",
     "Store",
     "decode_param",
+    "html_card",
     "open_filesystem",
     "open_store",
     "pid_alive",

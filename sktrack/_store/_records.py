@@ -197,6 +197,20 @@ class Run:
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.end(RunStatus.FAILED if exc_type is not None else RunStatus.FINISHED)
 
+    def _repr_html_(self) -> str:
+        """A compact card for notebooks: name, status, id, then params, metrics, own tags."""
+        from ._html import html_card
+
+        info = self.info
+        facts = [("status", str(info.status)), ("id", info.run_id), ("experiment", info.experiment)]
+        if info.parent_run_id:
+            facts.append(("parent", info.parent_run_id))
+        own_tags = {k: v for k, v in sorted(self.tags.items()) if not k.startswith("sktrack.")}
+        params = {k: "None" if v is None else v for k, v in sorted(self.params.items())}
+        tables = [("params", params),
+                  ("metrics", dict(sorted(self.metrics.items()))), ("tags", own_tags)]  # fmt: skip
+        return html_card(f"Run {info.run_name}", facts, tables)
+
 
 @dataclass(frozen=True)
 class ModelVersion:
@@ -217,3 +231,17 @@ class ModelVersion:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tags", _frozen(self.tags))
+
+    def _repr_html_(self) -> str:
+        """A compact card for notebooks: name and version, stage, aliases, source, tags."""
+        from ._html import html_card
+
+        facts = [("stage", str(self.stage)), ("run", self.run_id or self.source)]
+        if self.aliases:
+            facts.append(("aliases", " ".join(f"@{a}" for a in self.aliases)))
+        if self.sklearn_version:
+            facts.append(("scikit-learn", self.sklearn_version))
+        details = [("description", self.description)] if self.description else []
+        tables = [("about", [*details, ("source", self.source), ("sha256", self.sha256[:16])]),
+                  ("tags", dict(sorted(self.tags.items())))]  # fmt: skip
+        return html_card(f"{self.name} v{self.version}", facts, tables)

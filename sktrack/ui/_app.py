@@ -37,7 +37,7 @@ from sktrack.exceptions import (
     SktrackError,
 )
 
-from . import _details, _format, _runs
+from . import _chart_view, _details, _format, _history, _runs
 from ._security import (
     ARTIFACT_HEADERS,
     CSRF_FIELD,
@@ -194,7 +194,17 @@ async def runs(request: Request) -> Response:
         items += [(k, v) for k, v in changes.items() if v not in (None, "")]
         return f"{request.url.path}?{urlencode(items)}"
 
+    view = "chart" if query.get("view") == "chart" else "table"
     context = {"p": page, "link": link, "order_key": _runs.order_key, "sizes": _runs.PAGE_SIZES}
+    context |= {"view": view, "chart": None}
+    if view == "chart":
+        context["chart"] = await _ui(request).call(
+            _chart_view.chart_view,
+            page.experiment,
+            filter_string=query.get("filter", ""),
+            metric=query.get("metric", ""),
+            param=query.get("param", ""),
+        )
     return _ui(request).render(request, "runs.html", context)
 
 
@@ -244,7 +254,7 @@ async def model(request: Request) -> Response:
 class _ModelState:
     model: registry.RegisteredModel
     versions: list[sktrack.ModelVersion]  # newest first
-    events: list[registry.RegistryEvent]  # newest first
+    events: list[_history.HistoryEntry]  # newest first, registrations included
     run_names: dict[str, str]  # the source runs still in the store
 
 
@@ -259,7 +269,7 @@ def _model_state(name: str) -> _ModelState:
     return _ModelState(
         registry.get_registered_model(name),
         versions,
-        list(reversed(registry.list_events(name))),
+        _history.model_history(versions, registry.list_events(name)),
         names,
     )
 

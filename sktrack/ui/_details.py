@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -13,9 +14,18 @@ from typing import Any
 
 import sktrack
 from sktrack import registry
+from sktrack._tracking import (
+    SECONDARY_METRIC,
+    higher_is_better,
+    key_metrics,
+    refit_scorer,
+    resolve_run_id,
+    searched_params,
+)
 from sktrack.exceptions import InvalidArgumentError, NotFoundError, RunNotFoundError
 
-from ._runs import SECONDARY_METRIC, RunRow, child_rows, run_rows
+from . import _chart_view, _diff
+from ._runs import RunRow, child_rows, run_rows
 
 __all__ = [
     "IMAGE_TYPES",
@@ -42,7 +52,6 @@ _MAX_PREVIEWS = 8  # previews read artifacts; the rest are listed with a downloa
 _MAX_TEXT = 20_000
 _TABLE_ROWS = 20
 MAX_COMPARED = 200
-_MAX_AXES = 8
 _MISSING = "(not logged)"
 _RUN_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 # Written by TrackedEstimator and the searches (sktrack/_fit_logging.py).
@@ -92,6 +101,8 @@ class RunDetail:
     system_tags: dict[str, str]
     previews: list[Preview]
     registered: list[sktrack.ModelVersion]
+    metric_items: list[tuple[str, float]] = dataclasses.field(default_factory=list)  # key first
+    child_params: list[str] = dataclasses.field(default_factory=list)  # the searched params
 
 
 @dataclass(frozen=True)
@@ -104,6 +115,8 @@ class Comparison:
     metric: str
     without_metric: list[str]  # names of the runs that lack ``metric``
     chart: dict[str, Any]
+    parent: sktrack.Run | None = None  # the search the runs are candidates of, if one
+    diff: tuple[_diff.DiffSection, ...] = ()
 
 
 # -- the run page -------------------------------------------------------------------------
@@ -111,16 +124,22 @@ class Comparison:
 
 def run_detail(run_id: str) -> RunDetail:
     """What the run page of ``run_id`` shows; raises `RunNotFoundError` if there is none."""
-    run = sktrack.get_run(check_run_ids([run_id])[0])
+    # a unique prefix of 6+ characters works, as in the CLI
+    run = sktrack.get_run(resolve_run_id(sktrack.get_store(), check_run_ids([run_id])[0]))
     artifacts = sktrack.list_artifacts(run.run_id)
     models = _models(run.run_id, artifacts)
     tags = dict(sorted(run.tags.items()))
     children = child_rows(run)
+    parent = _parent(run)
+    # a candidate ranks its metrics by the scorer its search selected on
+    refit = refit_scorer(run.params) or (refit_scorer(parent.params) if parent else None)
     return RunDetail(
         run=run,
-        parent=_parent(run),
+        parent=parent,
         children=children,
-        child_metrics=sorted({k for child in children for k in child.metrics}),
+        child_metrics=_ordered(
+            {k for child in children for k in child.metrics}, refit_scorer(run.params)
+        ),
         histories=_histories(run),
         artifacts=artifacts,
         models=models,
@@ -134,7 +153,17 @@ def run_detail(run_id: str) -> RunDetail:
         system_tags={k: v for k, v in tags.items() if k.startswith(_SYSTEM_PREFIX)},
         previews=_previews(run.run_id, artifacts),
         registered=_registered_from(run.run_id),
+        metric_items=[(k, run.metrics[k]) for k in _ordered(run.metrics, refit)],
+        child_params=[
+            k for k in searched_params(run.params, run.tags) if any(k in c.params for c in children)
+        ],
     )
+
+
+def _ordered(metrics: Iterable[str], refit: str | None) -> list[str]:
+    """Key metrics first (the refit scorer, held-out, CV means, training), then the rest."""
+    keys = key_metrics(metrics, refit)
+    return keys + sorted(set(metrics) - set(keys))
 
 
 def check_run_ids(run_ids: Sequence[str]) -> list[str]:
@@ -278,23 +307,58 @@ def comparison(run_ids: Sequence[str], metric: str = "") -> Comparison:
     if missing:
         raise RunNotFoundError(missing[0])
     rows = [found[i] for i in ids]
+    parent = _common_parent(rows)
     metrics = _by_frequency(k for r in rows for k in r.metrics)
-    metric = metric if metric in metrics else (metrics[0] if metrics else "")
+    default = _chart_view.default_metric(rows, parent)
+    metric = metric if metric in metrics else default or (metrics[0] if metrics else "")
     labels = dict(zip(ids, _labels(rows), strict=True))
     charted = [r for r in rows if metric in r.metrics]
     histories = _run_histories(charted, metric, labels)
+    values = [_finite(r.metrics[metric]) for r in charted]
+    marked = [r.best for r in charted]
+    if not any(marked):  # no search said which is best: the best value is
+        best = _chart_view.best_index(values, metric)
+        marked = [i == best for i in range(len(charted))]
     chart = {
         "metric": metric,
+        "higher_is_better": higher_is_better(metric),
         "bars": [
-            {"label": labels[r.run_id], "value": _finite(r.metrics[metric]), "best": r.best}
-            for r in charted
+            {"label": labels[r.run_id], "value": v, "best": b}
+            for r, v, b in zip(charted, values, marked, strict=True)
         ],
         # a line needs two points: runs that logged the metric once have no history to draw
         "histories": histories if any(len(h["points"]) > 1 for h in histories) else [],
-        "parallel": _parallel(charted, _axis_params(charted), metric, labels),
+        "parallel": _parallel(charted, _chart_view.axis_params(charted, parent), metric, labels),
     }
     without = [r.name for r in rows if metric not in r.metrics]
-    return Comparison(rows, metrics, _varying_params(rows), metric, without, chart)
+    signatures = {r.run_id: _signature_line(r.run_id) for r in rows}
+    refit = refit_scorer(parent.params) if parent is not None else None
+    diff = tuple(_diff.differences(rows, signatures, refit))
+    return Comparison(rows, metrics, _varying_params(rows), metric, without, chart, parent, diff)
+
+
+def _common_parent(rows: list[RunRow]) -> sktrack.Run | None:
+    """The run whose children all of ``rows`` are (a search, when they are its candidates)."""
+    parents = {r.parent_run_id for r in rows}
+    parent = parents.pop() if len(parents) == 1 else None
+    if parent is None:
+        return None
+    try:
+        return sktrack.get_run(parent)
+    except RunNotFoundError:
+        return None
+
+
+def _signature_line(run_id: str) -> str:
+    """A run's signature in one line: ``age float64, bmi float64 → float64``."""
+    signature = _signature(run_id, sktrack.list_artifacts(run_id))
+    if not signature:
+        return ""
+
+    def part(rows: list[tuple[str, str, bool]]) -> str:
+        return ", ".join(f"{name} {kind}" if name else kind for name, kind, _ in rows)
+
+    return f"{part(signature['inputs'])} → {part(signature['outputs']) or '?'}"
 
 
 def _by_frequency(keys: Iterable[str]) -> list[str]:
@@ -309,19 +373,6 @@ def _varying_params(rows: list[RunRow]) -> list[str]:
     if len(rows) == 1:
         return keys
     return [k for k in keys if len({repr(r.params.get(k)) for r in rows}) > 1]
-
-
-def _axis_params(rows: list[RunRow]) -> list[str]:
-    """Params worth an axis: logged by at least half the runs, with more than one value among
-    them; at most `_MAX_AXES`, those most runs logged first."""
-    counts = Counter(k for r in rows for k in r.params)
-    keys = [
-        k
-        for k, n in counts.items()
-        if 2 * n >= len(rows) and len({repr(r.params[k]) for r in rows if k in r.params}) > 1
-    ]
-    keys.sort(key=lambda k: (-counts[k], k))
-    return sorted(keys[:_MAX_AXES])
 
 
 def _labels(rows: list[RunRow]) -> list[str]:

@@ -9,13 +9,27 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-__all__ = ["FILTERS", "breakable", "duration", "metric", "param", "timestamp"]
+__all__ = [
+    "FILTERS",
+    "MISSING",
+    "breakable",
+    "duration",
+    "metric",
+    "param",
+    "public_class",
+    "timestamp",
+]
+
+#: A value that is not there: not logged, or a metric logged as NaN (the CLI shows the same;
+#: JSON has null).
+MISSING = "-"
 
 
 def metric(value: float | None) -> str:
-    """Four significant digits, the way a results table reads; NaN and infinities as such."""
-    if value is None:
-        return ""
+    """Four significant digits, the way a results table reads; infinities as such, and a
+    missing value or NaN as `MISSING`."""
+    if value is None or math.isnan(value):
+        return MISSING
     if not math.isfinite(value):
         return str(value)
     size = abs(value)
@@ -53,9 +67,23 @@ def duration(start: int | None, end: int | None) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def public_class(path: str) -> str:
+    """A class's public dotted name: ``sklearn.linear_model._base.LinearRegression`` ->
+    ``sklearn.linear_model.LinearRegression``, ``sktrack._sklearn._search.TrackedGridSearchCV``
+    -> ``sktrack.TrackedGridSearchCV`` (the private modules left out)."""
+    parts = path.split(".")
+    return ".".join(p for i, p in enumerate(parts) if i == len(parts) - 1 or not p.startswith("_"))
+
+
 def breakable(text: str) -> Markup:
     """Escaped text that may wrap after ``_`` and ``.`` (long metric names in table headers)."""
     return Markup(re.sub(r"([_.])", r"\1<wbr>", str(escape(text))))
 
 
-FILTERS = {"breakable": breakable, "metric": metric, "param": param, "timestamp": timestamp}
+FILTERS = {
+    "breakable": breakable,
+    "metric": metric,
+    "param": param,
+    "public_class": public_class,
+    "timestamp": timestamp,
+}

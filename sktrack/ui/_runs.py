@@ -12,8 +12,7 @@ and they are what the pages count.
 from __future__ import annotations
 
 import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,14 +22,18 @@ import pyarrow.compute as pc
 import sktrack
 from sktrack._query import RunTables, parse_order_by
 from sktrack._store import decode_param
-from sktrack._tracking import select_runs
+from sktrack._tracking import (
+    refit_scorer,
+    select_runs,
+)
 from sktrack.exceptions import ExperimentNotFoundError, InvalidArgumentError
+
+from ._columns import DEFAULT_PLACEHOLDER, columns_of, default_columns, filter_example, order_key
 
 __all__ = [
     "BEST_TAG",
     "MAX_CHILDREN",
     "PAGE_SIZES",
-    "SECONDARY_METRIC",
     "ExperimentSummary",
     "Progress",
     "RunRow",
@@ -39,6 +42,7 @@ __all__ = [
     "child_rows",
     "experiment_by_id",
     "experiment_summaries",
+    "filter_example",
     "order_key",
     "progress_of",
     "run_rows",
@@ -53,11 +57,6 @@ _PHASE_TAG = "sktrack.progress.phase"
 
 PAGE_SIZES = (25, 50, 100, 200)
 MAX_CHILDREN = 50  # children shown under one parent; the run page lists them all
-_MAX_DEFAULT_METRICS = 8
-_MAX_DEFAULT_PARAMS = 6
-# Per-candidate statistics a search's children carry; useful, but not by default.
-SECONDARY_METRIC = re.compile(r"^(std_|rank_)|_time$")
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-./:]+")
 
 
 @dataclass(frozen=True)
@@ -104,14 +103,24 @@ class RunRow:
     def progress(self) -> Progress | None:
         return progress_of(self.tags)
 
+    @property
+    def refit(self) -> str | None:
+        """The scorer this run's search selected on (None if it is no search parent)."""
+        return refit_scorer(self.params)
+
     def value(self, column: str) -> Any:
-        """The value under a ``metrics.<k>`` or ``params.<k>`` column (None if absent)."""
+        """The value under a ``metrics.<k>`` or ``params.<k>`` column (None if absent); a
+        search parent shows its ``best_<k>`` under ``params.<k>``."""
         kind, _, key = column.partition(".")
-        return (self.metrics if kind == "metrics" else self.params).get(key)
+        if kind == "metrics":
+            return self.metrics.get(key)
+        return self.params.get(key, self.params.get(f"best_{key}"))
 
     def has(self, column: str) -> bool:
         kind, _, key = column.partition(".")
-        return key in (self.metrics if kind == "metrics" else self.params)
+        if kind == "metrics":
+            return key in self.metrics
+        return key in self.params or f"best_{key}" in self.params
 
 
 @dataclass(frozen=True)
@@ -129,6 +138,7 @@ class RunsPage:
     filter_string: str = ""
     order: str = ""
     error: str = ""
+    placeholder: str = DEFAULT_PLACEHOLDER  # a filter example that fits these runs
 
     @property
     def pages(self) -> int:
@@ -192,14 +202,6 @@ def experiment_by_id(experiment_id: str) -> sktrack.Experiment:
 # -- the runs table -----------------------------------------------------------------------
 
 
-def order_key(column: str) -> str:
-    """``metrics.Neg. RMSE`` -> ``metrics.`Neg. RMSE``` (the search grammar's quoting)."""
-    kind, _, key = column.partition(".")
-    if _PLAIN_KEY.fullmatch(key):
-        return column
-    return f"{kind}.`{key.replace('`', '``')}`"
-
-
 def runs_page(
     experiment: sktrack.Experiment,
     *,
@@ -226,8 +228,8 @@ def runs_page(
     page = min(max(page, 1), max(1, -(-roots.num_rows // per_page)))
     page_roots = roots.slice((page - 1) * per_page, per_page)
     rows = _rows_with_children(tables, chosen, page_roots, best_first=not order)
-    available = _columns_of(rows)
-    shown = [c for c in columns if c in available] or _default_columns(rows, available)
+    available = columns_of(rows)
+    shown = [c for c in columns if c in available] or default_columns(rows, available)
     sorted_by = _sorted_column(order)
     if sorted_by in available and sorted_by not in shown:
         shown.insert(0, sorted_by)  # the column the table is sorted by is always shown
@@ -240,6 +242,7 @@ def runs_page(
             "page": page,
             "columns": shown,
             "available": available,
+            "placeholder": filter_example(rows),
         }
     )
 
@@ -359,30 +362,3 @@ def _row(record: Mapping[str, Any], values: _Values) -> RunRow:
         metrics=dict(sorted(values.metrics.get(run_id, {}).items())),
         tags=values.tags.get(run_id, {}),
     )
-
-
-def _all_rows(rows: Iterable[RunRow]) -> Iterable[RunRow]:
-    for row in rows:
-        yield row
-        yield from row.children
-
-
-def _columns_of(rows: list[RunRow]) -> list[str]:
-    metrics = sorted({k for r in _all_rows(rows) for k in r.metrics})
-    params = sorted({k for r in _all_rows(rows) for k in r.params})
-    return [f"metrics.{k}" for k in metrics] + [f"params.{k}" for k in params]
-
-
-def _default_columns(rows: list[RunRow], available: list[str]) -> list[str]:
-    """The main metrics, and the params whose values differ between the page's runs."""
-    metrics = [
-        c
-        for c in available
-        if c.startswith("metrics.") and not SECONDARY_METRIC.search(c.partition(".")[2])
-    ]
-    varying = []
-    for column in (c for c in available if c.startswith("params.")):
-        seen = {repr(r.value(column)) for r in _all_rows(rows) if r.has(column)}
-        if len(seen) > 1:
-            varying.append(column)
-    return metrics[:_MAX_DEFAULT_METRICS] + varying[:_MAX_DEFAULT_PARAMS]

@@ -4,16 +4,37 @@
 (function () {
   "use strict";
 
-  // Times arrive in UTC; show them in the reader's time zone.
+  // Times arrive in UTC; show them in the reader's time zone, to the second, with how long
+  // ago ("3 min ago"): reruns minutes apart must not look alike.
+  function ago(ms) {
+    var s = Math.max(0, Math.round((Date.now() - ms) / 1000));
+    if (s < 60) { return s + " s ago"; }
+    if (s < 3600) { return Math.floor(s / 60) + " min ago"; }
+    if (s < 86400) { return Math.floor(s / 3600) + " h ago"; }
+    var d = Math.floor(s / 86400);
+    return d + (d === 1 ? " day ago" : " days ago");
+  }
   document.querySelectorAll("time[datetime]").forEach(function (el) {
     var iso = el.getAttribute("datetime");
     var date = new Date(iso);
     if (!isNaN(date.getTime())) {
       el.textContent = date.toLocaleString(undefined, {
-        year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+        year: "numeric", month: "short", day: "numeric",
+        hour: "2-digit", minute: "2-digit", second: "2-digit",
       });
+      var rel = document.createElement("span");
+      rel.className = "ago";
+      rel.textContent = ago(date.getTime());
+      el.appendChild(rel);
       el.title = iso;
     }
+  });
+
+  // The differences of compared runs: fields equal on every run are hidden until asked.
+  document.querySelectorAll("input[data-toggle-same]").forEach(function (box) {
+    box.addEventListener("change", function () {
+      document.querySelectorAll("table.diff tr.same").forEach(function (row) { row.hidden = !box.checked; });
+    });
   });
 
   // "+" unfolds the child runs of a search parent.
