@@ -24,7 +24,7 @@ from sktrack._tracking import (
 )
 
 if TYPE_CHECKING:
-    from ._runs import RunRow
+    from ._rows import RunRow
 
 __all__ = ["DEFAULT_PLACEHOLDER", "columns_of", "default_columns", "filter_example", "order_key"]
 
