@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._models import LoadedModel, Signature, TableSpec, load_located, resolve_model_uri
+from .._tracking import get_store, set_store
 from ..exceptions import SktrackError
 
 __all__ = ["METHODS", "ModelHolder", "ServedModel", "load_served"]
@@ -136,6 +137,9 @@ class ModelHolder:
         self.trusted = tuple(trusted)
         self.poll_seconds = poll_seconds
         self.current = load_served(uri, trusted=self.trusted)
+        # the watcher thread starts with none of this thread's tracking state: it is handed
+        # the store the URI was resolved in
+        self._store = get_store()
         self._stop = threading.Event()
         self._failed: tuple[int | None, str | None] | None = None
         self._thread: threading.Thread | None = None
@@ -157,11 +161,17 @@ class ModelHolder:
             self._thread.join()
 
     def _watch(self) -> None:
+        set_store(self._store)
+        said = ""
         while not self._stop.wait(self.poll_seconds):
             try:
                 self.refresh()
+                said = ""
             except Exception as exc:  # keep serving the current version; say why, retry later
-                print(f"sktrack serve: cannot reload {self.uri}: {exc}", file=sys.stderr)
+                message = f"sktrack serve: cannot reload {self.uri}: {exc}"
+                if message != said:  # once, not at every poll
+                    print(message, file=sys.stderr)
+                    said = message
 
     def refresh(self) -> bool:
         """Re-resolve the URI; load and swap in the version it names now.  True if swapped."""
