@@ -177,20 +177,20 @@ def mlflow_command(python: str, X: pd.DataFrame, y: np.ndarray, folder: Path, po
     ]  # fmt: skip
 
 
-def bench_predict(store: str, folder: Path, rows: int, bound_mb: float, env) -> bool:
+def _write_parquet(path: Path, rows: int) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    source = folder / "big.parquet"
     rng = np.random.default_rng(2)
-    step = 500_000
     schema = pa.schema([(f, pa.float64()) for f in FEATURES])
-    with pq.ParquetWriter(source, schema) as writer:
-        for start in range(0, rows, step):
-            n = min(step, rows - start)
+    with pq.ParquetWriter(path, schema) as writer:
+        for start in range(0, rows, 500_000):
+            n = min(500_000, rows - start)
             writer.write_table(pa.table({f: rng.normal(size=n) for f in FEATURES}, schema=schema))
-    in_memory_mb = rows * len(FEATURES) * 8 / 2**20
-    output = folder / "predictions.parquet"
+
+
+def _peak_predict(store: str, source: Path, output: Path, env) -> tuple[float, float]:
+    """(seconds, peak RSS in MB) of ``sktrack predict`` in a fresh process."""
     command = [
         sys.executable, "-m", "sktrack", "--store", store, "predict", "models:/ridge@champion",
         "--input", str(source), "--output", str(output), "--quiet",
@@ -207,14 +207,27 @@ def bench_predict(store: str, folder: Path, rows: int, bound_mb: float, env) -> 
     if done.returncode != 0:
         raise SystemExit(done.stderr)
     seconds, peak_kb = done.stdout.split()[-2:]
-    peak_mb = int(peak_kb) / 1024
+    return float(seconds), int(peak_kb) / 1024
+
+
+def bench_predict(store: str, folder: Path, rows: int, bound_mb: float, env) -> bool:
+    import pyarrow.parquet as pq
+
+    small, source = folder / "small.parquet", folder / "big.parquet"
+    _write_parquet(small, 10_000)
+    _write_parquet(source, rows)
+    output = folder / "predictions.parquet"
+    _, base_mb = _peak_predict(store, small, folder / "small-out.parquet", env)
+    seconds, peak_mb = _peak_predict(store, source, output, env)
+    in_memory_mb = rows * len(FEATURES) * 8 / 2**20
     written = pq.ParquetFile(output).metadata.num_rows
     ok = peak_mb <= bound_mb and written == rows
     print(
         f" predict: {rows} rows ({in_memory_mb:.0f} MB as floats in memory, "
-        f"{source.stat().st_size / 2**20:.0f} MB on disk) in {float(seconds):.1f} s, "
-        f"{rows / float(seconds):,.0f} rows/s; peak RSS {peak_mb:.0f} MB "
-        f"(bound {bound_mb:.0f} MB: {'ok' if ok else 'OVER'}); {written} predictions written"
+        f"{source.stat().st_size / 2**20:.0f} MB on disk) in {seconds:.1f} s, "
+        f"{rows / seconds:,.0f} rows/s; peak RSS {peak_mb:.0f} MB vs {base_mb:.0f} MB for "
+        f"10,000 rows (bound {bound_mb:.0f} MB: {'ok' if ok else 'OVER'}); "
+        f"{written} predictions written"
     )
     return ok
 

@@ -8,6 +8,8 @@ import sys
 from ..exceptions import SktrackError
 from ._common import EXIT_OK, Commands, location, use_store
 
+__all__ = ["add_predict", "add_serve"]
+
 _SERVE_PACKAGES = ("starlette", "uvicorn")
 
 
