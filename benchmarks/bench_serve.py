@@ -241,6 +241,9 @@ def main() -> int:
     parser.add_argument("--mlflow-python", default=None)
     parser.add_argument("--no-mlflow", action="store_true")
     parser.add_argument("--no-predict", action="store_true")
+    parser.add_argument(
+        "--no-batching", action="store_true", help="serve with --no-batching (to compare)"
+    )
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="bench-serve-"))
@@ -251,7 +254,7 @@ def main() -> int:
         command = [
             sys.executable, "-m", "sktrack", "--store", store, "serve",
             "models:/ridge@champion", "--port", str(port),
-        ]  # fmt: skip
+        ] + (["--no-batching"] if args.no_batching else [])  # fmt: skip
         ours = measure("sktrack", command, port, env, args)
         ok = ours["one"]["failures"] == 0
         python = mlflow_python(args)
