@@ -3,6 +3,7 @@ column, the GET endpoints, limits, and the alias moved under a steady load."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -392,3 +393,41 @@ def test_moving_the_alias_swaps_versions_under_load_without_a_failed_request(
     metadata = httpx.get(f"{server.url}/metadata").json()
     assert (metadata["version"], metadata["aliases"]) == (2, ["champion"])
     assert "now serves version 2 (was 1)" in server.log.read_text()
+
+
+def test_concurrent_one_row_requests_each_get_their_own_answer(servers: dict[str, Any]) -> None:
+    server, model = servers["ridge"], servers["ridge_model"]
+    rows = [[float(i), 1.0, 2.0, 3.0] for i in range(12)]
+    rows[5][2] = float("nan")  # refused by the model: only its own request may fail
+    answers: dict[int, httpx.Response] = {}
+    start = threading.Barrier(len(rows))
+
+    def send(i: int) -> None:
+        start.wait()
+        body = json.dumps(
+            {"instances": [rows[i]]}
+        )  # NaN as JSON's NaN token, as MLflow's clients send
+        answers[i] = server.post(content=body, headers={"content-type": "application/json"})
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(rows))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert "the model refused the input" in _refused(answers[5], 422)["message"]
+    for i, response in answers.items():
+        if i != 5:
+            expected = model.predict(pd.DataFrame([rows[i]], columns=FLOATS))
+            assert np.allclose(response.json()["predictions"], expected), i
+    batching = httpx.get(f"{server.url}/metadata").json()["batching"]
+    assert batching["rows"] >= len(rows)  # the one-row requests went through the fast path
+
+
+def test_a_model_that_cannot_be_served_fails_before_binding(tmp_path: Path, capsys) -> None:
+    from sktrack._cli import main
+
+    sktrack.set_store(tmp_path / "s")
+    sktrack.set_experiment("x")  # makes the store
+    status = main(["--store", str(tmp_path / "s"), "serve", "models:/nope@champion"])
+    assert status == 2
+    assert "no registered model named 'nope'" in capsys.readouterr().err

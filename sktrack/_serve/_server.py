@@ -75,15 +75,15 @@ class Coalescer:
                 out = getattr(served.estimator, method)(np.vstack([item[2] for item in items]))
             except Exception:
                 for _, _, row, future in items:
-                    _settle(future, getattr(served.estimator, method), row)
+                    _settle(future, served, method, row)
                 continue
             for k, item in enumerate(items):
                 item[3].set_result(out[k : k + 1])
 
 
-def _settle(future: asyncio.Future[Any], score: Any, row: np.ndarray) -> None:
+def _settle(future: asyncio.Future[Any], served: ServedModel, method: str, row: np.ndarray) -> None:
     try:
-        future.set_result(score(row))
+        future.set_result(_score(served, method, row))
     except Exception as exc:
         future.set_exception(exc)
 
