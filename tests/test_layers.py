@@ -25,6 +25,7 @@ LAYERS: list[list[tuple[str, ...]]] = [
     [("sktrack._sklearn",)],
     [("sktrack", "sktrack.registry")],  # the public face
     [("sktrack.ui",)],
+    [("sktrack._serve",)],  # beside the UI, using its exported host check
     [("sktrack._cli", "sktrack.__main__")],
 ]
 

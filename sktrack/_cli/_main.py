@@ -25,6 +25,7 @@ from ._errors import cli_message
 from ._experiments import add_experiments
 from ._models import add_models
 from ._runs import add_run, add_runs
+from ._serve import add_predict, add_serve
 
 __all__ = ["build_parser", "main"]
 
@@ -123,5 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_models(commands, common)
     add_store_commands(commands, common)
     add_ui(commands, common)
+    add_serve(commands, common)
+    add_predict(commands, common)
     add_demo(commands, common)
     return parser

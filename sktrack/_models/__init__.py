@@ -22,6 +22,8 @@ from ._folder import (
     verify_store_models,
 )
 from ._log import (
+    LoadedModel,
+    load_located,
     load_model,
     log_model,
 )
@@ -84,6 +86,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "ColumnSpec",
     "DoctorReport",
+    "LoadedModel",
     "ModelInfo",
     "ModelLocation",
     "RegisteredModel",
@@ -106,6 +109,7 @@ __all__ = [
     "list_events",
     "list_model_versions",
     "list_registered_models",
+    "load_located",
     "load_model",
     "log_model",
     "log_model_into",

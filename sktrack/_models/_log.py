@@ -5,15 +5,32 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from .._tracking import active_run, start_run
-from ._folder import ModelInfo, load_model_folder, log_model_into
+from ._folder import ModelInfo, load_model_folder, log_model_into, read_model_meta
 from ._registry import register_model
-from ._resolve import resolve_model_uri
+from ._resolve import ModelLocation, resolve_model_uri
+from ._signature import Signature
 from ._uri import check_name
 
-__all__ = ["load_model", "log_model"]
+__all__ = ["LoadedModel", "load_located", "load_model", "log_model"]
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model loaded from where a URI resolved to, with what was recorded beside it.
+
+    For code that needs more than the estimator (a server shows its signature, hash and
+    version): `load_located` builds one.
+    """
+
+    estimator: Any
+    location: ModelLocation
+    signature: Signature | None
+    sha256: str
+    estimator_class: str
 
 
 def log_model(
@@ -114,3 +131,36 @@ def load_model(uri: str | os.PathLike[str], *, trusted: Iterable[str | type] | N
         trusted=trusted,
         expected_sha256=location.sha256,
     )
+
+
+def load_located(
+    location: ModelLocation, *, trusted: Iterable[str | type] | None = None
+) -> LoadedModel:
+    """Load the model at a resolved location, with its signature and hash.
+
+    The same checks as `load_model` (sha256, versions, trusted types).  The signature is the
+    registry's record when the location is a registered version, else ``model.json``'s.
+
+    Examples
+    --------
+    >>> import sktrack, tempfile
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sktrack._models import load_located, resolve_model_uri
+    >>> _ = sktrack.set_store(tempfile.mkdtemp())
+    >>> info = sktrack.log_model(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0]))
+    >>> load_located(resolve_model_uri(info.model_uri)).estimator_class
+    'sklearn.linear_model._base.LinearRegression'
+    """
+    meta = read_model_meta(location.fs, location.folder, location.source)
+    estimator = load_model_folder(
+        location.fs,
+        location.folder,
+        source=location.source,
+        trusted=trusted,
+        expected_sha256=location.sha256,
+        meta=meta,
+    )
+    mv = location.model_version
+    recorded = (mv.signature if mv is not None else None) or meta.signature
+    signature = None if recorded is None else Signature.from_dict(dict(recorded))
+    return LoadedModel(estimator, location, signature, meta.sha256, meta.estimator_class)

@@ -22,7 +22,22 @@ from .._store import Store
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-__all__ = ["create_app", "serve"]
+    from ._security import LOOPBACK_HOSTS, Guard, is_loopback
+
+__all__ = ["LOOPBACK_HOSTS", "Guard", "create_app", "is_loopback", "serve"]
+
+# The host check is shared with the model server (sktrack serve); it needs Starlette, so it
+# loads on first use.
+_SHARED = ("LOOPBACK_HOSTS", "Guard", "is_loopback")
+
+
+def __getattr__(name: str) -> object:
+    if name in _SHARED:
+        from . import _security
+
+        return getattr(_security, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _EXTRA_HINT = "the sktrack UI needs its extra: pip install 'sktrack[ui]'"
 

@@ -97,8 +97,8 @@ class Guard:
         host = _host_name(Headers(scope=scope).get("host", "")).lower()
         if "*" not in self.allowed and host not in self.allowed:
             refusal = PlainTextResponse(
-                f"Host {host!r} is not served here. Open the UI at http://127.0.0.1:<port>/ "
-                "(or start it with --host to serve another name).",
+                f"Host {host!r} is not served here. Use http://127.0.0.1:<port>/ "
+                "(or start the server with --host to serve another name).",
                 status_code=400,
             )
             await refusal(scope, receive, send)
