@@ -59,7 +59,7 @@ def thin_curve(x: np.ndarray, y: np.ndarray, max_points: int = MAX_CURVE_POINTS)
     --------
     >>> x = np.linspace(0, 1, 10_000)
     >>> kept = thin_curve(x, x**2, max_points=100)
-    >>> len(kept) <= 100, kept[0], kept[-1]
+    >>> len(kept) <= 100, int(kept[0]), int(kept[-1])
     (True, 0, 9999)
     """
     n = len(x)
@@ -109,6 +109,8 @@ def classifier_curves(
 
     y = np.asarray(y)
     labels = np.asarray(classes)
+    if len(labels) < 2:
+        return {}  # a model fitted on one class has nothing to tell apart
     matrix = confusion_matrix(y, y_pred, labels=labels, sample_weight=sample_weight)
     names = [str(label) for label in labels]
     tables = {
@@ -148,10 +150,11 @@ def _ranking_curves(
 
     budget = max(_MIN_POINTS_PER_CLASS, MAX_CURVE_POINTS // len(columns))
     roc, pr = [], []
+    weights = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
     for k, score in columns.items():
         truth = y == labels[k]
-        if truth.all() or not truth.any():
-            continue  # a class absent from (or alone in) y has no curve
+        if not weights[truth].any() or not weights[~truth].any():
+            continue  # a class absent from (or alone in) y, as weighed, has no curve
         fpr, tpr, thresholds = roc_curve(truth, score, sample_weight=weight)
         kept = thin_curve(fpr, tpr, budget)
         roc.append(_frame(labels[k], fpr[kept], tpr[kept], thresholds[kept], auc(fpr, tpr)))

@@ -96,7 +96,8 @@ def curve_tables(
 
     cache = {} if predictions is None else predictions
     task = task_of(estimator)
-    if y is None or np.ndim(y) != 1 or task not in ("classifier", "regressor"):
+    y = None if y is None else np.asarray(y)  # also for sequences that only define __array__
+    if y is None or y.ndim != 1 or task not in ("classifier", "regressor"):
         return {}  # multi-output targets and clusterers have no standard curves
     if task == "regressor":
         return regressor_curves(y, predict(estimator, "predict", X, cache))

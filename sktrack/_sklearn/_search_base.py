@@ -129,10 +129,10 @@ class TrackedSearchMixin(_Search):
         >>> import sktrack, tempfile
         >>> from sklearn.tree import DecisionTreeRegressor
         >>> _ = sktrack.set_store(tempfile.mkdtemp())
-        >>> X, y = [[0.0], [1.0], [2.0], [3.0]] * 5, [0.0, 1.0, 4.0, 9.0] * 5
+        >>> X, y = [[i, i % 4] for i in range(160)], [(i % 4) ** 2 for i in range(160)]
         >>> search = sktrack.TrackedGridSearchCV(DecisionTreeRegressor(), {"max_depth": [1, 3]},
-        ...                                      cv=2, log_model=False).fit(X, y)
-        >>> search.evaluate(X, y)["test_r2_score"]
+        ...                                      cv=2, log_model=False).fit(X[::3], y[::3])
+        >>> search.evaluate(X[1::3], y[1::3])["test_r2_score"]
         1.0
         """
         from sklearn.utils.validation import check_is_fitted
