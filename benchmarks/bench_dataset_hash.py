@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 import pandas as pd
-
 from sktrack._dataset import dataset_fingerprint
 
 rng = np.random.default_rng(0)

@@ -54,9 +54,9 @@ def _search(cls: type, **extra: Any) -> Any:
 
 def _variants(folder: Path, with_mlflow: bool) -> dict[str, Callable[[Any, Any], Any]]:
     from sklearn.model_selection import GridSearchCV
+    from sktrack._search import TrackedGridSearchCV
 
     import sktrack
-    from sktrack._search import TrackedGridSearchCV
 
     sktrack.set_store(folder / "sktrack-store")
     variants: dict[str, Callable[[Any, Any], Any]] = {
@@ -123,7 +123,6 @@ def run(repeat: int, samples: int, with_mlflow: bool) -> dict[str, list[float]]:
 def _time_logging(X: Any, y: Any) -> float:
     """Seconds to log a fitted plain search as a tracked search logs itself."""
     from sklearn.model_selection import GridSearchCV
-
     from sktrack._search import log_search_results
 
     search = _search(GridSearchCV).fit(X, y)

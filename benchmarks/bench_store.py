@@ -53,8 +53,9 @@ def sktrack_create(location: str, n: int) -> float:
 
 def sktrack_search(location: str) -> tuple[float, float, int]:
     """Seconds for the first search by a fresh reader (cold caches), then a repeat (warm)."""
-    import sktrack
     from sktrack._fs import LocalFileSystem
+
+    import sktrack
     from sktrack._store import Store
 
     store = sktrack.set_store(Store(LocalFileSystem(location)))

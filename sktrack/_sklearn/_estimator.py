@@ -186,7 +186,7 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
             )
             if self.log_curves:
                 log_fit_curves(run.store, run.run_id, estimator, X, y, routed.get("sample_weight"))
-            training = remember_training_rows(run.store, run.run_id, X)
+            training = remember_training_rows(X)
         self._set_fitted(estimator, run.run_id, signature, run.store.location)
         self._training_rows = training
         return result

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CURVES_FOLDER",
-    "ROW_HASHES_TABLE",
     "curve_tables",
     "evaluate_into",
     "log_curves",
@@ -32,8 +31,6 @@ __all__ = [
 
 #: The artifact folder of the curves: one subfolder per split.
 CURVES_FOLDER = "curves"
-#: The table of the kept training row hashes, beside the ``dataset.*`` tags.
-ROW_HASHES_TABLE = "dataset/row_hashes"
 
 
 def evaluate_into(
@@ -127,23 +124,18 @@ def log_fit_curves(store: Store, run_id: str, estimator: Any, X: Any, y: Any, we
     log_curves(store, run_id, "training", curve_tables(estimator, X, y, sample_weight=weight))
 
 
-def remember_training_rows(
-    store: Store | None, run_id: str | None, X: Any
-) -> tuple[np.ndarray, int] | None:
-    """The kept row hashes of a training set (see `training_rows`), also logged as the
-    `ROW_HASHES_TABLE` of the run; None where rows cannot be hashed."""
-    import pandas as pd
+def remember_training_rows(X: Any) -> tuple[np.ndarray, int] | None:
+    """The kept row hashes of a training set and their modulus (see `training_rows`), which
+    the fitted estimator keeps beside its signature (they pickle with it); None where rows
+    cannot be hashed.
 
+    They are not written to the store: a table of 50,000 hashes would cost every fit a write
+    for the one question evaluate asks of them, which the fitted estimator can answer.
+    """
     from ._dataset import row_hashes, training_rows
 
     hashes = row_hashes(X)
-    if hashes is None:
-        return None
-    kept, modulus = training_rows(hashes)
-    if store is not None and run_id is not None:
-        table = pd.DataFrame({"hash": kept}).assign(modulus=np.uint64(modulus))
-        store.log_table(run_id, table, ROW_HASHES_TABLE)
-    return kept, modulus
+    return None if hashes is None else training_rows(hashes)
 
 
 def log_search_evaluation(
@@ -166,6 +158,6 @@ def log_search_evaluation(
         if best is not None:
             log_fit_curves(store, run_id, best, X, y, weight)
         log_curves(store, run_id, "cv", cv_curves(results, ranking_scorer(search, scorers)))
-    training = remember_training_rows(store, run_id, X)
+    training = remember_training_rows(X)
     report(check_search(search, X, y, scorers), store, run_id)
     return training
