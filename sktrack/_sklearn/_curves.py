@@ -218,6 +218,7 @@ def regressor_curves(y: Any, y_pred: Any) -> dict[str, pd.DataFrame]:
         rows = np.sort(np.random.RandomState(0).choice(len(rows), MAX_SCATTER_POINTS, False))
     finite = residual[np.isfinite(residual)]
     counts, edges = np.histogram(finite, bins=_HISTOGRAM_BINS) if finite.size else ([], [0.0])
+    edges = np.asarray(edges, dtype=float)
     return {
         "predicted_actual": pd.DataFrame({"actual": actual[rows], "predicted": predicted[rows]}),
         "residual_histogram": pd.DataFrame(

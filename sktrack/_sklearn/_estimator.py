@@ -187,8 +187,7 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
             if self.log_curves:
                 log_fit_curves(run.store, run.run_id, estimator, X, y, routed.get("sample_weight"))
             training = remember_training_rows(X)
-        self._set_fitted(estimator, run.run_id, signature, run.store.location)
-        self._training_rows = training
+        self._set_fitted(estimator, run.run_id, signature, run.store.location, training)
         return result
 
     def _set_fitted(
@@ -197,6 +196,7 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
         run_id: str | None,
         signature: Signature | None,
         store_location: str | None,
+        training_rows: tuple[np.ndarray, int] | None = None,
     ) -> None:
         self.estimator_ = estimator
         self.run_id_ = run_id
@@ -204,7 +204,8 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
         # The location, not the Store: a fitted estimator must pickle, and evaluate() may run
         # in another process.
         self._store_location = store_location
-        self._training_rows: tuple[np.ndarray, int] | None = None
+        # the kept hashes of the training rows, which evaluate() looks up (see _methodology)
+        self._training_rows = training_rows
 
     def _check_arguments(self) -> None:
         if not hasattr(self.estimator, "fit"):
@@ -358,14 +359,14 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
             )
         validate_key("metric", f"{split}_score")
         checked = self._checked(X)
-        tracked = self.run_id_ is not None and self._store_location is not None
+        location = self._store_location
         return evaluate_into(
             self.estimator_,
             checked,
             y,
             split,
             sample_weight=sample_weight,
-            store=open_store(self._store_location) if tracked else None,
+            store=open_store(location) if self.run_id_ is not None and location else None,
             run_id=self.run_id_,
             training=self.__dict__.get("_training_rows"),
             raw_X=X,

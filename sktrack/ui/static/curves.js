@@ -164,7 +164,8 @@
     if (!holder) { return; }
     group.charts.forEach(function (spec) {
       var box = document.createElement("div");
-      box.className = "chart curve";
+      // an overlay across runs gets the full width, so that every run's legend entry fits
+      box.className = spec.id.indexOf("-overlay-") >= 0 ? "chart curve wide" : "chart curve";
       box.id = "curve-" + spec.id;
       box.setAttribute("role", "img");
       box.setAttribute("aria-label", spec.title);
