@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import train_test_split
@@ -56,13 +56,12 @@ def _store(location: Path) -> dict[str, str]:
         est = sktrack.TrackedEstimator(model, run_name=name, log_model=False).fit(X_train, y_train)
         est.evaluate(X_test, y_test)
         ids[name] = est.run_id_
-    X, y = load_wine(return_X_y=True, as_frame=True)
+    # digits with naive Bayes: ten classes whose curves differ (wine's would all be perfect)
+    X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
-    est = sktrack.TrackedEstimator(
-        make_pipeline(StandardScaler(), LogisticRegression()), run_name="wine", log_model=False
-    ).fit(X_train, y_train)
-    est.evaluate(X_test, y_test)
-    ids["wine"] = est.run_id_
+    est = sktrack.TrackedEstimator(GaussianNB(), run_name="digits", log_model=False)
+    est.fit(X_train, y_train).evaluate(X_test, y_test)
+    ids["digits"] = est.run_id_
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
     est = sktrack.TrackedEstimator(Ridge(), run_name="ridge", log_model=False).fit(X_train, y_train)
@@ -121,9 +120,10 @@ def test_curves_in_the_browser(tmp_path: Path, browser: Browser) -> None:  # noq
         _shot(page, "1-binary-run")
 
         # a multiclass classifier: one curve per class
-        page.goto(f"{base}/runs/{ids['wine']}")
+        page.goto(f"{base}/runs/{ids['digits']}")
         assert _drawn(page) == 12
-        assert len(_chart_option(page, "curve-test-roc")["series"]) == 3 + 1  # + the diagonal
+        assert len(_chart_option(page, "curve-test-roc")["series"]) == 10 + 1  # + the diagonal
+        _hover(page, "curve-test-roc", 0.3, 0.3)
         _shot(page, "2-multiclass-run")
 
         # a regressor: predicted vs actual, residuals, and the badge of a methodology warning
