@@ -92,6 +92,14 @@ def test_multiclass_curves_are_one_vs_rest_per_class(store: object) -> None:
         curve = tables["roc"][tables["roc"]["class"] == str(k)]
         np.testing.assert_array_equal(curve["fpr"], fpr)
         np.testing.assert_array_equal(curve["tpr"], tpr)
+        pr = tables["precision_recall"][tables["precision_recall"]["class"] == str(k)]
+        weights = np.linspace(0.5, 2.0, len(y_test))
+        weighted = curve_tables(model, X_test, y_test, sample_weight=weights)["precision_recall"]
+        weighted = weighted[weighted["class"] == str(k)]
+        assert pr["average_precision"].iloc[0] == average_precision_score(y_test == k, proba[:, k])
+        assert weighted["average_precision"].iloc[0] == average_precision_score(
+            y_test == k, proba[:, k], sample_weight=weights
+        )
     assert len(tables["confusion_matrix"]) == 9
 
 
