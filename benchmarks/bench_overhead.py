@@ -5,13 +5,17 @@ mode, one run per fit, the sktrack modes in rounds of one fit each so that all m
 load.  The overhead of a mode is its median time per fit minus the plain fit's median.  Modes:
 
 * ``plain``: scikit-learn alone;
-* ``sktrack, no model`` / ``sktrack, model``: ``TrackedEstimator(..., log_model=False/True)``;
+* ``sktrack, no model`` / ``sktrack, model``: ``TrackedEstimator(..., log_model=False/True)``,
+  with the training curves it logs by default (``curves/training/``);
+* ``sktrack, model, no curves``: ``TrackedEstimator(..., log_curves=False)``, to show what the
+  curves (and the kept row hashes, logged always) cost;
 * ``sktrack autolog, no model`` / ``sktrack autolog, model``: ``sktrack.autolog``;
 * ``mlflow autolog, no model`` / ``mlflow autolog, model``: ``mlflow.sklearn.autolog`` into a
   SQLite store, when MLflow is installed.  Logging a model costs MLflow seconds per fit (it
   infers pip requirements in a subprocess), so that mode runs ``--mlflow-model-fits`` (5) fits.
 
-Targets (issue 3): at most 10 ms per tracked fit without the model, 50 ms with it.
+Targets: at most 10 ms per tracked fit without the model, 50 ms with it; with the model and
+the training curves, at most +25 ms over the plain fit.
 
 Run::
 
@@ -78,13 +82,16 @@ def _sktrack_modes(X: np.ndarray, y: np.ndarray, n: int) -> dict[str, list[float
     def plain() -> object:
         return LinearRegression().fit(X, y)
 
-    def tracked(log_model: bool) -> Fit:
-        return lambda: sktrack.TrackedEstimator(LinearRegression(), log_model=log_model).fit(X, y)
+    def tracked(log_model: bool, log_curves: bool = True) -> Fit:
+        return lambda: sktrack.TrackedEstimator(
+            LinearRegression(), log_model=log_model, log_curves=log_curves
+        ).fit(X, y)
 
     modes: dict[str, tuple[Callable[[], contextlib.AbstractContextManager[None]], Fit]] = {
         "plain": (_no_patch, plain),
         "sktrack, no model": (_no_patch, tracked(False)),
         "sktrack, model": (_no_patch, tracked(True)),
+        "sktrack, model, no curves": (_no_patch, tracked(True, log_curves=False)),
         "sktrack autolog, no model": (lambda: _sktrack_autolog(False), plain),
         "sktrack autolog, model": (lambda: _sktrack_autolog(True), plain),
     }

@@ -80,6 +80,8 @@ _LAZY: dict[str, str] = {
     "log_model": "_models",
     "load_model": "_models",
     "StagedModel": "_models",
+    # figures (the plots extra)
+    "plot": "_plots",
 }
 
 __all__ = [
@@ -127,6 +129,7 @@ if TYPE_CHECKING:
     from ._models import infer_signature as infer_signature
     from ._models import load_model as load_model
     from ._models import log_model as log_model
+    from ._plots import plot as plot
     from ._sklearn import TrackedEstimator as TrackedEstimator
     from ._sklearn import TrackedGridSearchCV as TrackedGridSearchCV
     from ._sklearn import TrackedHalvingGridSearchCV as TrackedHalvingGridSearchCV

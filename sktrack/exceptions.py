@@ -24,6 +24,7 @@ catches ``ValueError`` or ``LookupError`` keeps working::
     SktrackWarning(UserWarning)
     ├── DamagedFileWarning                    a store file skipped because it cannot be read
     ├── ExtraColumnsWarning                   input columns a signature does not know, dropped
+    ├── MethodologyWarning                    an evaluation or a search set up so it misleads
     └── VersionMismatchWarning                a model saved with other library versions
 """
 
@@ -39,6 +40,7 @@ __all__ = [
     "FilterSyntaxError",
     "InvalidArgumentError",
     "InvalidURIError",
+    "MethodologyWarning",
     "ModelIntegrityError",
     "ModelNotFoundError",
     "ModelVersionNotFoundError",
@@ -192,3 +194,16 @@ class ExtraColumnsWarning(SktrackWarning):
 
 class VersionMismatchWarning(SktrackWarning):
     """A model loaded with library versions other than those it was saved with."""
+
+
+class MethodologyWarning(SktrackWarning):
+    """An evaluation or a search set up in a way that makes its numbers mislead.
+
+    ``code`` names the mistake (the run's tag is ``sktrack.warning.<code>``); the message says
+    what is wrong and what to do.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message

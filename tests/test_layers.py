@@ -21,7 +21,7 @@ LAYERS: list[list[tuple[str, ...]]] = [
     [("sktrack.exceptions",)],
     [("sktrack._store",), ("sktrack._query",)],
     [("sktrack._tracking",)],
-    [("sktrack._models",)],
+    [("sktrack._models",), ("sktrack._plots",)],  # _plots: figures of logged curves
     [("sktrack._sklearn",)],
     [("sktrack", "sktrack.registry")],  # the public face
     [("sktrack.ui",)],

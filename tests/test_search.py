@@ -39,7 +39,15 @@ from sktrack._sklearn._search import (
 
 SCORERS = ["r2", "neg_root_mean_squared_error", "neg_mean_absolute_error"]
 GRID = {"max_depth": [1, 2, 4, None], "min_samples_leaf": [1, 8]}
-TRACKING_PARAMS = {"top_k": 5, "run_name": None, "experiment": None, "log_model": True}
+TRACKING_PARAMS = {
+    "top_k": 5,
+    "run_name": None,
+    "experiment": None,
+    "log_model": True,
+    "log_curves": True,
+}
+# what a parent holds besides cv_results, the signature and the model
+LOGGED_TABLES = ("curves/", "dataset/")
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +126,7 @@ def test_clone_repr_and_pickle_keep_the_tracking_params(store: Any, data: Any) -
         "run_name": "trees",
         "experiment": None,
         "log_model": False,
+        "log_curves": True,
     }
     assert "top_k=2" in repr(search) and "run_name='trees'" in repr(search)
     fitted = pickle.loads(pickle.dumps(search.fit(*data)))
@@ -292,7 +301,9 @@ def test_refit_false_logs_children_by_the_first_scorer_and_no_model(store: Any, 
     parent = sktrack.get_run(search.run_id_)
     assert not [k for k in parent.params if k.startswith("best_")]
     assert not [k for k in parent.metrics if k.startswith(("best_", "training_"))]
-    assert sktrack.list_artifacts(search.run_id_) == ["cv_results.parquet"]
+    artifacts = sktrack.list_artifacts(search.run_id_)
+    assert [a for a in artifacts if not a.startswith(LOGGED_TABLES)] == ["cv_results.parquet"]
+    assert not [a for a in artifacts if a.startswith("curves/training/")]  # no best estimator
 
 
 def test_pipeline_with_nested_params_and_swapped_steps(store: Any, data: Any) -> None:
@@ -400,7 +411,8 @@ def test_parent_model_is_the_best_estimator_with_a_signature(store: Any, data: A
 
 def test_log_model_false_logs_no_model(store: Any, data: Any) -> None:
     search = make(TrackedGridSearchCV, top_k=1, log_model=False).fit(*data)
-    assert sorted(sktrack.list_artifacts(search.run_id_)) == [
+    artifacts = sktrack.list_artifacts(search.run_id_)
+    assert sorted(a for a in artifacts if not a.startswith(LOGGED_TABLES)) == [
         "cv_results.parquet",
         "signature.json",
     ]

@@ -21,6 +21,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeRegressor
 
 import sktrack
+from sktrack.exceptions import MethodologyWarning
 from sktrack.ui import create_app
 
 with warnings.catch_warnings():
@@ -49,7 +50,8 @@ def _build(location: Path) -> Ids:
     sktrack.set_experiment("diabetes")
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     with sktrack.start_run(run_name="baseline", tags={"team": "pricing"}) as baseline:
-        sktrack.TrackedEstimator(LinearRegression()).fit(X, y).evaluate(X, y)
+        with pytest.warns(MethodologyWarning, match="were fitted on"):
+            sktrack.TrackedEstimator(LinearRegression()).fit(X, y).evaluate(X, y)
         for step, loss in enumerate([0.9, 0.5, 0.3]):
             sktrack.log_metric("loss", loss, step=step)
         sktrack.log_table(X.head(30), "sample")

@@ -19,6 +19,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeRegressor
 
 import sktrack
+from sktrack.exceptions import MethodologyWarning
 from sktrack.ui import create_app
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ def _walkthrough_store(location: Path) -> dict[str, str]:
     sktrack.set_experiment("diabetes")
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     with sktrack.start_run(run_name="baseline") as baseline:
-        sktrack.TrackedEstimator(LinearRegression()).fit(X, y).evaluate(X, y)
+        with pytest.warns(MethodologyWarning, match="were fitted on"):
+            sktrack.TrackedEstimator(LinearRegression()).fit(X, y).evaluate(X, y)
         for step, loss in enumerate([0.9, 0.6, 0.45, 0.4]):
             sktrack.log_metric("loss", loss, step=step)
     search = sktrack.TrackedGridSearchCV(

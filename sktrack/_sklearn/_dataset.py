@@ -28,10 +28,14 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-__all__ = ["HASH_VERSION", "dataset_fingerprint"]
+__all__ = ["HASH_VERSION", "MAX_ROW_HASHES", "dataset_fingerprint", "row_hashes", "training_rows"]
 
 #: Bumped whenever the bytes fed to the hash change; stored beside the hash.
 HASH_VERSION = 1
+
+#: A training set keeps at most about this many row hashes: the rows whose hash is a multiple
+#: of a modulus, so a row of the evaluated data is looked up only if it would have been kept.
+MAX_ROW_HASHES = 50_000
 
 # Non-contiguous arrays are copied this many bytes at a time to hash them in C order.
 _CHUNK_BYTES = 64 * 2**20
@@ -228,3 +232,34 @@ def _feed_sparse(matrix: Any, hasher: Any) -> None:
     # Index arrays may be int32 or int64 for the same matrix: hash them as int64.
     for index in (matrix.indices, matrix.indptr):
         _feed_raw(index.astype(np.int64, copy=False), hasher)
+
+
+def row_hashes(X: Any) -> np.ndarray | None:
+    """One 64-bit hash per row of ``X`` (its values, not its index); None for sparse input or
+    for anything that is not a table of rows.
+
+    Examples
+    --------
+    >>> hashes = row_hashes(np.array([[1.0, 2.0], [1.0, 2.0], [3.0, 4.0]]))
+    >>> bool(hashes[0] == hashes[1]), bool(hashes[0] == hashes[2])
+    (True, False)
+    """
+    if sparse.issparse(X) or not (hasattr(X, "shape") or isinstance(X, list | tuple)):
+        return None
+    frame = X if isinstance(X, pd.DataFrame) else None
+    try:
+        if frame is None:
+            array = np.asarray(X)
+            if array.ndim != 2:
+                return None
+            frame = pd.DataFrame(array)
+        return pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    except (TypeError, ValueError):
+        return None
+
+
+def training_rows(hashes: np.ndarray) -> tuple[np.ndarray, int]:
+    """The row hashes a training set keeps (sorted, unique) and the modulus that chose them."""
+    modulus = max(1, -(-len(hashes) // MAX_ROW_HASHES))
+    kept = hashes if modulus == 1 else hashes[hashes % np.uint64(modulus) == 0]
+    return np.unique(kept), modulus

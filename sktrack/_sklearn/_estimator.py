@@ -34,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._models import Signature, TableSpec, infer_signature
 from .._store import open_store
 from ..exceptions import InvalidArgumentError
+from ._evaluation import log_fit_curves, remember_training_rows
 from ._fit_logging import fit_run, in_tracked_fit, log_fit, tracked_fit
 
 __all__ = ["TrackedEstimator"]
@@ -78,6 +79,9 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
         The experiment of the run a fit opens; the current one if None.
     log_model : bool, default=True
         Also save the fitted estimator as the run's model (skops, see `sktrack.log_model`).
+    log_curves : bool, default=True
+        Also log the training curves of a fit (ROC, precision-recall, confusion matrix...,
+        see `evaluate`) under ``curves/training/``; `evaluate` logs its split's curves always.
 
     Attributes
     ----------
@@ -107,11 +111,12 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
     >>> import sktrack, tempfile
     >>> from sklearn.linear_model import LinearRegression
     >>> _ = sktrack.set_store(tempfile.mkdtemp())
-    >>> X, y = [[0.0], [1.0], [2.0], [3.0]], [0.0, 1.0, 2.0, 3.0]
-    >>> est = TrackedEstimator(LinearRegression(), log_model=False).fit(X, y)
+    >>> X = [[float(i), float(i % 3)] for i in range(80)]
+    >>> y = [i + 10.0 * (i % 3) for i in range(80)]
+    >>> est = TrackedEstimator(LinearRegression(), log_model=False).fit(X[::2], y[::2])
     >>> sktrack.get_run(est.run_id_).params["fit_intercept"]
     True
-    >>> est.evaluate(X, y)["test_r2_score"]
+    >>> round(est.evaluate(X[1::2], y[1::2])["test_r2_score"], 6)  # rows held out
     1.0
     """
 
@@ -122,11 +127,13 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
         run_name: str | None = None,
         experiment: str | None = None,
         log_model: bool = True,
+        log_curves: bool = True,
     ) -> None:
         self.estimator = estimator
         self.run_name = run_name
         self.experiment = experiment
         self.log_model = log_model
+        self.log_curves = log_curves
 
     # -- fitting --------------------------------------------------------------------------
 
@@ -177,7 +184,10 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
                 sample_weight=routed.get("sample_weight"),
                 log_model=self.log_model,
             )
-        self._set_fitted(estimator, run.run_id, signature, run.store.location)
+            if self.log_curves:
+                log_fit_curves(run.store, run.run_id, estimator, X, y, routed.get("sample_weight"))
+            training = remember_training_rows(X)
+        self._set_fitted(estimator, run.run_id, signature, run.store.location, training)
         return result
 
     def _set_fitted(
@@ -186,6 +196,7 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
         run_id: str | None,
         signature: Signature | None,
         store_location: str | None,
+        training_rows: tuple[np.ndarray, int] | None = None,
     ) -> None:
         self.estimator_ = estimator
         self.run_id_ = run_id
@@ -193,6 +204,8 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
         # The location, not the Store: a fitted estimator must pickle, and evaluate() may run
         # in another process.
         self._store_location = store_location
+        # the kept hashes of the training rows, which evaluate() looks up (see _methodology)
+        self._training_rows = training_rows
 
     def _check_arguments(self) -> None:
         if not hasattr(self.estimator, "fit"):
@@ -206,10 +219,12 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
                 raise InvalidArgumentError(
                     f"TrackedEstimator {name} must be a str or None, got {value!r}"
                 )
-        if not isinstance(self.log_model, bool | np.bool_):
-            raise InvalidArgumentError(
-                f"TrackedEstimator log_model must be True or False, got {self.log_model!r}"
-            )
+        for name in ("log_model", "log_curves"):
+            value = getattr(self, name)
+            if not isinstance(value, bool | np.bool_):
+                raise InvalidArgumentError(
+                    f"TrackedEstimator {name} must be True or False, got {value!r}"
+                )
 
     # -- delegated methods ----------------------------------------------------------------
 
@@ -295,7 +310,12 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
     def evaluate(
         self, X: Any, y: Any = None, split: str = "test", *, sample_weight: Any = None
     ) -> dict[str, float]:
-        """Compute the task's standard metrics on ``(X, y)``, log and return them.
+        """Compute the task's standard metrics and curves on ``(X, y)``, log and return them.
+
+        The curves (see docs/evaluation.md) are logged as tables under ``curves/<split>/``,
+        from the same predictions as the metrics.  A methodological mistake (evaluating on
+        rows the model was fitted on, a split too small, a feature reproducing the target)
+        is raised as a `MethodologyWarning` and tagged ``sktrack.warning.<code>``.
 
         Parameters
         ----------
@@ -323,23 +343,34 @@ class TrackedEstimator(MetaEstimatorMixin, BaseEstimator):
         >>> import sktrack, tempfile
         >>> from sklearn.tree import DecisionTreeClassifier
         >>> _ = sktrack.set_store(tempfile.mkdtemp())
-        >>> X, y = [[0], [1], [2], [3]], [0, 0, 1, 1]
-        >>> est = TrackedEstimator(DecisionTreeClassifier(), log_model=False).fit(X, y)
-        >>> est.evaluate(X, y, split="holdout")["holdout_accuracy_score"]
+        >>> X, y = [[i] for i in range(80)], [0] * 40 + [1] * 40
+        >>> est = TrackedEstimator(DecisionTreeClassifier(), log_model=False).fit(X[::2], y[::2])
+        >>> est.evaluate(X[1::2], y[1::2], split="holdout")["holdout_accuracy_score"]
         1.0
+        >>> sorted(sktrack.list_artifacts(est.run_id_, "curves/holdout"))[:2]
+        ['curves/holdout/calibration.parquet', 'curves/holdout/confusion_matrix.parquet']
         """
         from .._store import validate_key
-        from ._metrics import compute_metrics
+        from ._evaluation import evaluate_into
 
         if not isinstance(split, str) or not split:
             raise InvalidArgumentError(
                 f"evaluate split must be a non-empty str such as 'test' or 'val', got {split!r}"
             )
         validate_key("metric", f"{split}_score")
-        X = self._checked(X)
-        metrics = compute_metrics(self.estimator_, X, y, sample_weight=sample_weight, prefix=split)
-        self._log_metrics(metrics)
-        return metrics
+        checked = self._checked(X)
+        location = self._store_location
+        return evaluate_into(
+            self.estimator_,
+            checked,
+            y,
+            split,
+            sample_weight=sample_weight,
+            store=open_store(location) if self.run_id_ is not None and location else None,
+            run_id=self.run_id_,
+            training=self.__dict__.get("_training_rows"),
+            raw_X=X,
+        )
 
     def _log_metrics(self, metrics: Mapping[str, Any]) -> None:
         if metrics and self.run_id_ is not None and self._store_location is not None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from ..exceptions import InvalidArgumentError
 
-__all__ = ["Task", "compute_metrics", "task_of"]
+__all__ = ["Task", "compute_metrics", "predict", "task_of"]
 
 Task = Literal["regressor", "classifier", "clusterer"]
 
@@ -71,6 +71,7 @@ def compute_metrics(
     *,
     sample_weight: Any = None,
     prefix: str = "training",
+    predictions: dict[str, Any] | None = None,
 ) -> dict[str, float]:
     """Compute the task's standard metrics of a fitted estimator on ``X`` (and ``y``).
 
@@ -85,6 +86,10 @@ def compute_metrics(
         Weights every metric honours (see docs/signatures.md for ``silhouette_score``).
     prefix : str, default="training"
         Put before each name with an underscore: ``training_r2_score``.
+    predictions : dict, optional
+        Filled with the outputs computed (``"predict"``, ``"predict_proba"``,
+        ``"decision_function"``) and reused where already there, so that the evaluation's
+        curves need no second prediction.
 
     Returns
     -------
@@ -116,20 +121,30 @@ def compute_metrics(
             f"cannot compute {task} metrics of {type(estimator).__name__} without y: "
             "pass the true targets"
         )
+    cache = {} if predictions is None else predictions
     if task == "regressor":
-        values = _regressor_metrics(estimator, X, y, sample_weight)
+        values = _regressor_metrics(estimator, X, y, sample_weight, cache)
     elif task == "classifier":
-        values = _classifier_metrics(estimator, X, y, sample_weight)
+        values = _classifier_metrics(estimator, X, y, sample_weight, cache)
     else:
         values = _clusterer_metrics(estimator, X, y, sample_weight, training=prefix == "training")
     return {(f"{prefix}_{name}" if prefix else name): float(v) for name, v in values.items()}
 
 
-def _regressor_metrics(estimator: Any, X: Any, y: Any, weight: Any) -> dict[str, float]:
+def predict(estimator: Any, method: str, X: Any, cache: dict[str, Any]) -> Any:
+    """``estimator.<method>(X)``, computed once per evaluation."""
+    if method not in cache:
+        cache[method] = getattr(estimator, method)(X)
+    return cache[method]
+
+
+def _regressor_metrics(
+    estimator: Any, X: Any, y: Any, weight: Any, cache: dict[str, Any]
+) -> dict[str, float]:
     from sklearn import metrics
     from sklearn.base import RegressorMixin
 
-    y_pred = estimator.predict(X)
+    y_pred = predict(estimator, "predict", X, cache)
     values = {
         "r2_score": metrics.r2_score(y, y_pred, sample_weight=weight),
         "mean_squared_error": metrics.mean_squared_error(y, y_pred, sample_weight=weight),
@@ -141,11 +156,13 @@ def _regressor_metrics(estimator: Any, X: Any, y: Any, weight: Any) -> dict[str,
     return values | _score(estimator, X, y, weight)
 
 
-def _classifier_metrics(estimator: Any, X: Any, y: Any, weight: Any) -> dict[str, float]:
+def _classifier_metrics(
+    estimator: Any, X: Any, y: Any, weight: Any, cache: dict[str, Any]
+) -> dict[str, float]:
     from sklearn import metrics
     from sklearn.base import ClassifierMixin
 
-    y_pred = estimator.predict(X)
+    y_pred = predict(estimator, "predict", X, cache)
     # zero_division=0.0 gives the value the default ("warn") gives, without the warning.
     averaged = {"average": "weighted", "sample_weight": weight, "zero_division": 0.0}
     values = {
@@ -154,13 +171,15 @@ def _classifier_metrics(estimator: Any, X: Any, y: Any, weight: Any) -> dict[str
         "recall_score": metrics.recall_score(y, y_pred, **averaged),
         "f1_score": metrics.f1_score(y, y_pred, **averaged),
     }
-    values |= _probability_metrics(estimator, X, y, weight)
+    values |= _probability_metrics(estimator, X, y, weight, cache)
     if _inherits_score(estimator, ClassifierMixin):
         return values | {"score": values["accuracy_score"]}  # the same accuracy
     return values | _score(estimator, X, y, weight)
 
 
-def _probability_metrics(estimator: Any, X: Any, y: Any, weight: Any) -> dict[str, float]:
+def _probability_metrics(
+    estimator: Any, X: Any, y: Any, weight: Any, cache: dict[str, Any]
+) -> dict[str, float]:
     from sklearn import metrics
 
     classes = getattr(estimator, "classes_", None)
@@ -170,12 +189,14 @@ def _probability_metrics(estimator: Any, X: Any, y: Any, weight: Any) -> dict[st
     values: dict[str, float] = {}
     binary = len(classes) == 2
     if hasattr(estimator, "predict_proba"):
-        proba = estimator.predict_proba(X)
+        proba = predict(estimator, "predict_proba", X, cache)
         if len(classes) >= 2:  # a model fitted on one class: log loss is undefined
             values["log_loss"] = metrics.log_loss(y, proba, sample_weight=weight, labels=classes)
         scores = proba[:, 1] if binary else proba  # binary: the greater label's probability
     elif binary and hasattr(estimator, "decision_function"):
-        scores = estimator.decision_function(X)  # > 0 means classes_[1], as roc_auc expects
+        scores = predict(
+            estimator, "decision_function", X, cache
+        )  # > 0 means classes_[1], as roc_auc expects
     else:
         return values  # multiclass decision functions are not probabilities: no roc_auc
     if _roc_auc_defined(y, classes, weight):

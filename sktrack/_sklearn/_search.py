@@ -44,6 +44,9 @@ _TRACKING_PARAMS_DOC = """
         The parent run's experiment when the search opens one.
     log_model : bool, default=True
         Log the best estimator as the parent run's model, with its signature.
+    log_curves : bool, default=True
+        Log the best estimator's training curves (``curves/training/``) and the validation
+        curves of ``cv_results_`` (``curves/cv/``) into the parent run.
 
     Attributes
     ----------
@@ -104,6 +107,7 @@ class TrackedGridSearchCV(TrackedSearchMixin, GridSearchCV):
         run_name: str | None = None,
         experiment: str | None = None,
         log_model: bool = True,
+        log_curves: bool = True,
     ) -> None:
         super().__init__(
             estimator,
@@ -121,6 +125,7 @@ class TrackedGridSearchCV(TrackedSearchMixin, GridSearchCV):
         self.run_name = run_name
         self.experiment = experiment
         self.log_model = log_model
+        self.log_curves = log_curves
 
 
 class TrackedRandomizedSearchCV(TrackedSearchMixin, RandomizedSearchCV):
@@ -175,6 +180,7 @@ class TrackedRandomizedSearchCV(TrackedSearchMixin, RandomizedSearchCV):
         run_name: str | None = None,
         experiment: str | None = None,
         log_model: bool = True,
+        log_curves: bool = True,
     ) -> None:
         super().__init__(
             estimator,
@@ -194,6 +200,7 @@ class TrackedRandomizedSearchCV(TrackedSearchMixin, RandomizedSearchCV):
         self.run_name = run_name
         self.experiment = experiment
         self.log_model = log_model
+        self.log_curves = log_curves
 
 
 class TrackedHalvingGridSearchCV(HalvingPlan, TrackedSearchMixin, HalvingGridSearchCV):
@@ -253,6 +260,7 @@ class TrackedHalvingGridSearchCV(HalvingPlan, TrackedSearchMixin, HalvingGridSea
         run_name: str | None = None,
         experiment: str | None = None,
         log_model: bool = True,
+        log_curves: bool = True,
     ) -> None:
         super().__init__(
             estimator,
@@ -275,6 +283,7 @@ class TrackedHalvingGridSearchCV(HalvingPlan, TrackedSearchMixin, HalvingGridSea
         self.run_name = run_name
         self.experiment = experiment
         self.log_model = log_model
+        self.log_curves = log_curves
 
 
 class TrackedHalvingRandomSearchCV(HalvingPlan, TrackedSearchMixin, HalvingRandomSearchCV):
@@ -334,6 +343,7 @@ class TrackedHalvingRandomSearchCV(HalvingPlan, TrackedSearchMixin, HalvingRando
         run_name: str | None = None,
         experiment: str | None = None,
         log_model: bool = True,
+        log_curves: bool = True,
     ) -> None:
         super().__init__(
             estimator,
@@ -357,3 +367,4 @@ class TrackedHalvingRandomSearchCV(HalvingPlan, TrackedSearchMixin, HalvingRando
         self.run_name = run_name
         self.experiment = experiment
         self.log_model = log_model
+        self.log_curves = log_curves

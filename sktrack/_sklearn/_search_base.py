@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sklearn.model_selection import GridSearchCV
 
 from ..exceptions import InvalidArgumentError
+from ._evaluation import log_search_evaluation
 from ._fit_logging import in_tracked_fit, tracked_fit
 from ._search_session import SearchSession, fit_failures
 
@@ -38,10 +39,13 @@ TRACKING_CONSTRAINTS: dict[str, list[Any]] = {
     "run_name": [str, None],
     "experiment": [str, None],
     "log_model": ["boolean"],
+    "log_curves": ["boolean"],
 }
 
 # Attributes a tracked search has and the plain scikit-learn search has not.
-_TRACKING_ATTRS = frozenset({*TRACKING_CONSTRAINTS, "run_id_", "child_run_ids_", "_store_location"})
+_TRACKING_ATTRS = frozenset(
+    {*TRACKING_CONSTRAINTS, "run_id_", "child_run_ids_", "_store_location", "_training_rows"}
+)
 _SESSION_ATTR = "_sktrack_session"
 
 
@@ -59,6 +63,7 @@ class TrackedSearchMixin(_Search):
     run_name: str | None
     experiment: str | None
     log_model: bool
+    log_curves: bool
     verbose: int
     refit: Any
     # fitted
@@ -95,6 +100,7 @@ class TrackedSearchMixin(_Search):
         self.run_id_, self.child_run_ids_ = session.finish(X, y, params.get("sample_weight"))
         # where evaluate() logs, even if set_store() points elsewhere by then
         self._store_location = session.store_location
+        self._training_rows = log_search_evaluation(self, X, y, params.get("sample_weight"))
         return self
 
     def evaluate(
@@ -123,16 +129,16 @@ class TrackedSearchMixin(_Search):
         >>> import sktrack, tempfile
         >>> from sklearn.tree import DecisionTreeRegressor
         >>> _ = sktrack.set_store(tempfile.mkdtemp())
-        >>> X, y = [[0.0], [1.0], [2.0], [3.0]] * 5, [0.0, 1.0, 4.0, 9.0] * 5
+        >>> X, y = [[i, i % 4] for i in range(160)], [(i % 4) ** 2 for i in range(160)]
         >>> search = sktrack.TrackedGridSearchCV(DecisionTreeRegressor(), {"max_depth": [1, 3]},
-        ...                                      cv=2, log_model=False).fit(X, y)
-        >>> search.evaluate(X, y)["test_r2_score"]
+        ...                                      cv=2, log_model=False).fit(X[::3], y[::3])
+        >>> search.evaluate(X[1::3], y[1::3])["test_r2_score"]
         1.0
         """
         from sklearn.utils.validation import check_is_fitted
 
         from .._store import open_store, validate_key
-        from ._metrics import compute_metrics
+        from ._evaluation import evaluate_into
 
         if not isinstance(split, str) or not split:
             raise InvalidArgumentError(
@@ -145,11 +151,17 @@ class TrackedSearchMixin(_Search):
                 f"evaluate needs the refitted best estimator, and {type(self).__name__} was "
                 f"fitted with refit={self.refit!r}: fit it with refit=True (or a scorer name)"
             )
-        best = self.best_estimator_
-        metrics = compute_metrics(best, X, y, sample_weight=sample_weight, prefix=split)
-        if metrics and self.run_id_ is not None:
-            open_store(self._store_location).log(self.run_id_, metrics=metrics)
-        return metrics
+        tracked = self.run_id_ is not None
+        return evaluate_into(
+            self.best_estimator_,
+            X,
+            y,
+            split,
+            sample_weight=sample_weight,
+            store=open_store(self._store_location) if tracked else None,
+            run_id=self.run_id_,
+            training=self.__dict__.get("_training_rows"),
+        )
 
     def _run_search_passing_ctx(
         self, evaluate_candidates: Callable[..., Any], *, callback_ctx: Any = None

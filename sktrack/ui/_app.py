@@ -37,7 +37,7 @@ from sktrack.exceptions import (
     SktrackError,
 )
 
-from . import _chart_view, _details, _format, _history, _runs
+from . import _chart_view, _curves, _details, _format, _history, _runs
 from ._security import (
     ARTIFACT_HEADERS,
     CSRF_FIELD,
@@ -219,12 +219,15 @@ async def compare(request: Request) -> Response:
     run_ids = request.query_params.getlist("run")
     metric = request.query_params.get("metric", "")
     comparison = await _ui(request).call(_details.comparison, run_ids, metric)
-    return _ui(request).render(request, "compare.html", {"c": comparison})
+    labels = {row.run_id: row.name for row in comparison.rows}
+    curves = await _ui(request).call(_curves.compare_curves, list(labels), labels)
+    return _ui(request).render(request, "compare.html", {"c": comparison, "curves": curves})
 
 
 async def run(request: Request) -> Response:
     detail = await _ui(request).call(_details.run_detail, request.path_params["run_id"])
-    return _ui(request).render(request, "run.html", {"d": detail})
+    curves = await _ui(request).call(_curves.run_curves, detail.run.run_id)
+    return _ui(request).render(request, "run.html", {"d": detail, "curves": curves})
 
 
 async def models(request: Request) -> Response:

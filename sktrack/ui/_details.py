@@ -58,6 +58,7 @@ _RUN_ID = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _SIGNATURE_ARTIFACT = "signature.json"
 _DATASET_PREFIX = "dataset."
 _SYSTEM_PREFIX = "sktrack."
+_DRAWN_FOLDERS = ("curves/", "dataset/")
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,8 @@ def _previews(run_id: str, artifacts: list[str]) -> list[Preview]:
     for path in artifacts:
         if len(out) >= _MAX_PREVIEWS:
             break
+        if path.startswith(_DRAWN_FOLDERS):
+            continue  # drawn as charts (sktrack/ui/_curves.py), or internal
         suffix = PurePosixPath(path).suffix.lower()
         if suffix in IMAGE_TYPES:
             out.append(Preview(path, "image"))
