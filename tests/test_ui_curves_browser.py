@@ -2,7 +2,7 @@
 classifier and a regressor, and a compare page overlaying the ROC curves of five candidates.
 
 Headless Chromium through Playwright, against a real uvicorn server (the launch and the server
-come from test_ui_browser.py).  Screenshots go to ``$SKTRACK_SHOTS`` (default
+come from conftest.py and test_ui_browser.py).  Screenshots go to ``$SKTRACK_SHOTS`` (default
 ``test-artifacts/curves/``).
 """
 
@@ -22,7 +22,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.tree import DecisionTreeClassifier
-from test_ui_browser import _Server, _watch_console, browser  # noqa: F401  (fixture)
+from test_ui_browser import _Server, _watch_console
 
 import sktrack
 from sktrack.exceptions import MethodologyWarning
@@ -101,7 +101,7 @@ def _hover(page: Page, chart_id: str, fx: float, fy: float) -> None:
     page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
 
 
-def test_curves_in_the_browser(tmp_path: Path, browser: Browser) -> None:  # noqa: F811
+def test_curves_in_the_browser(tmp_path: Path, browser: Browser) -> None:
     from playwright.sync_api import expect
 
     ids = _store(tmp_path / "store")

@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 #: sktrack's own constructor arguments; logged as ``sktrack.<name>`` tags, never as params.
-OWN_ARGUMENTS = ("top_k", "run_name", "experiment", "log_model")
+OWN_ARGUMENTS = ("top_k", "run_name", "experiment", "log_model", "log_curves")
 #: The tag a search's parent carries: a JSON list of the hyperparameters it searched.
 SEARCHED_TAG = "sktrack.searched_params"
 #: A search's own configuration: how it searched, not what model it found.
