@@ -448,6 +448,8 @@ def test_doctor_names_a_run_whose_process_died(cli: Cli, tmp_path: Path) -> None
 def test_ui_without_its_packages_says_what_to_install(
     cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    for present in ("starlette", "jinja2"):  # the extra installed but for uvicorn
+        pytest.importorskip(present)
     monkeypatch.setitem(sys.modules, "uvicorn", None)  # what an import of a missing package does
     code, out, err = cli("--store", str(tmp_path / "s"), "ui")
     assert (code, out) == (2, "")
@@ -460,8 +462,9 @@ def test_ui_without_its_packages_says_what_to_install(
 def test_ui_serves_the_store_until_stopped(tmp_path: Path, store_path: str) -> None:
     import socket
 
-    import httpx
-
+    httpx = pytest.importorskip("httpx")
+    for needed in ("starlette", "uvicorn", "jinja2"):  # the ui extra
+        pytest.importorskip(needed)
     with socket.socket() as probe:  # a free port on loopback
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -458,7 +458,8 @@ def test_a_missing_model_skops_raises_artifact_not_found(tmp_path):
 
 
 def test_callbacks_are_not_saved_and_the_original_keeps_them(tmp_path):
-    from sklearn.callback import ScoringMonitor
+    callback = pytest.importorskip("sklearn.callback", reason="callbacks need scikit-learn >= 1.9")
+    ScoringMonitor = callback.ScoringMonitor
 
     model = LogisticRegression().set_callbacks(ScoringMonitor(scoring="accuracy"))
     pipe = make_pipeline(StandardScaler(), model).fit(Xc, yc)

@@ -43,6 +43,8 @@ BUILTIN_TRUSTED_TYPES: Mapping[str, str] = {
     "scikit-learn < 1.7 leaves on fitted searches: dicts of parameter names",
     "sklearn.utils._metadata_requests.MethodMetadataRequest": "one method's part of the "
     "above: a dict of parameter names",
+    "sklearn.compose._column_transformer._RemainderColsList": "the remainder's column "
+    "indices that scikit-learn 1.5 and 1.6 keep on a fitted ColumnTransformer: a list",
     "sklearn.utils.validation.check_array": "input validation that HistGradientBoosting keeps "
     "for categorical features",
     "functools.partial": "binds arguments only; the function and arguments it holds are "

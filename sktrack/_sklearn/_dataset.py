@@ -188,7 +188,10 @@ def _feed_strings(values: Any, hasher: Any) -> bool:
     import pyarrow as pa
 
     try:
-        array = pa.array(values, type=pa.large_string(), from_pandas=True)
+        try:
+            array = pa.array(values, type=pa.large_string(), from_pandas=True)
+        except pa.ArrowNotImplementedError:  # pyarrow 15 converts NumPy objects to string only
+            array = pa.array(values, type=pa.string(), from_pandas=True).cast(pa.large_string())
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return False
     if isinstance(array, pa.ChunkedArray):
