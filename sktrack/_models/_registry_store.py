@@ -218,7 +218,7 @@ def _event_from_doc(doc: Mapping[str, Any]) -> RegistryEvent:
 
 
 def get_version(state: ModelState, number: object) -> ModelVersion:
-    if isinstance(number, str) and number.isdigit():
+    if isinstance(number, str) and number.isascii() and number.isdigit():
         number = int(number)
     if not isinstance(number, int) or isinstance(number, bool):
         raise InvalidArgumentError(f"version must be an int such as 1, got {number!r}")

@@ -10,6 +10,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..exceptions import InvalidArgumentError, RunStateError
+
 __all__ = [
     "Experiment",
     "FrozenMapping",
@@ -33,6 +35,20 @@ class RunStatus(enum.StrEnum):
 
     def __str__(self) -> str:
         return self.value
+
+    @classmethod
+    def parse(cls, status: object) -> RunStatus:
+        """A status from its name in any case (``"finished"``, `RunStatus.FAILED`)."""
+        if isinstance(status, cls):
+            return status
+        if isinstance(status, str):
+            for member in cls:
+                if member.value == status.upper():
+                    return member
+        allowed = ", ".join(s.value for s in cls)
+        raise InvalidArgumentError(
+            f"run status {status!r} is not one of {allowed} (any case); e.g. end_run('FAILED')"
+        )
 
 
 class Stage(enum.StrEnum):
@@ -189,9 +205,16 @@ class Run:
     def end(self, status: RunStatus | str = RunStatus.FINISHED) -> None:
         """End the run with ``status``; the handle `sktrack.start_run` returns also takes it
         off the active-run stack."""
-        self.store.set_status(self.run_id, RunStatus(status))
+        self.store.set_status(self.run_id, RunStatus.parse(status))
 
     def __enter__(self) -> Run:
+        status = self.store.run_info(self.run_id).status
+        if status is not RunStatus.RUNNING:
+            raise RunStateError(
+                f"run {self.run_id} has already ended ({status.value}); a run cannot be entered "
+                "again. Start a new run with sktrack.start_run(), or log into this one with "
+                "its methods (run.log_metric(...)) without a with-block"
+            )
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:

@@ -1,21 +1,32 @@
 """The fluent tracking API: the store and experiment in use, the active-run stack, log verbs.
 
-The only mutable global is `_state`, a `contextvars.ContextVar`: each thread or asyncio task
-starts from the defaults (``$SKTRACK_STORE`` or ``./sktrack-store``, experiment "Default", no
-active run) and its changes stay its own.
+The store and the experiment are process-wide defaults (`_defaults`): set in any thread, seen
+by every thread and task, as MLflow's tracking URI and experiment are.  Only the stack of
+active runs is per thread or asyncio task, in the `contextvars.ContextVar` `_runs`.
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import contextvars
 import io
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._store import Experiment, Run, RunStatus, Store, open_store, table_path
+from .._store import (
+    Experiment,
+    Run,
+    RunStatus,
+    Store,
+    check_mapping,
+    open_store,
+    show,
+    table_path,
+)
 from ..exceptions import InvalidArgumentError, RunStateError
 from ._environment import environment_tags
 from ._names import generate_run_name
@@ -44,6 +55,7 @@ __all__ = [
     "log_params",
     "log_table",
     "read_artifact",
+    "scoped_defaults",
     "search_runs",
     "set_experiment",
     "set_store",
@@ -56,25 +68,54 @@ DEFAULT_EXPERIMENT = "Default"
 DEFAULT_STORE = "./sktrack-store"
 
 
-@dataclass(frozen=True)
-class _State:
+@dataclass
+class _Defaults:
+    """What `set_store` and `set_experiment` chose."""
+
     store: Store | None = None
     experiment: str | None = None
-    runs: tuple[Run, ...] = ()
 
 
-_DEFAULT_STATE = _State()
-_state: contextvars.ContextVar[_State] = contextvars.ContextVar(
-    "sktrack_state",
-    default=_DEFAULT_STATE,
+_defaults = _Defaults()  # the process's: what every thread and task sees
+_defaults_lock = threading.Lock()
+# set only inside `scoped_defaults`: the CLI and the UI choose a store without touching the
+# caller's (a test or a notebook running `main([...])` in-process)
+_scope: contextvars.ContextVar[_Defaults | None] = contextvars.ContextVar(
+    "sktrack_scoped_defaults", default=None
 )
+_runs: contextvars.ContextVar[tuple[Run, ...]] = contextvars.ContextVar(
+    "sktrack_active_runs", default=()
+)
+
+
+def _current() -> _Defaults:
+    return _scope.get() or _defaults
+
+
+@contextlib.contextmanager
+def scoped_defaults() -> Iterator[None]:
+    """Inside the block, `set_store` and `set_experiment` change only this thread's or task's
+    choice (starting from the current one), and are forgotten at its end."""
+    current = _current()
+    token = _scope.set(_Defaults(current.store, current.experiment))
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
+
+def _reset() -> None:
+    """Forget the chosen store and experiment and this context's active runs (for tests)."""
+    with _defaults_lock:
+        _defaults.store, _defaults.experiment = None, None
+    _runs.set(())
 
 
 # -- store and experiments -------------------------------------------------------------
 
 
 def set_store(location: str | os.PathLike[str] | Store) -> Store:
-    """Use the store at ``location`` from now on (in this thread or task).
+    """Use the store at ``location`` from now on, in every thread and task of the process.
 
     Parameters
     ----------
@@ -82,26 +123,35 @@ def set_store(location: str | os.PathLike[str] | Store) -> Store:
         A local folder (created on first write), or a ``pyarrow.fs`` URI such as
         ``s3://bucket/prefix``.
 
+    Raises
+    ------
+    InvalidArgumentError
+        If ``location`` is not a str or path, is empty, or holds a NUL character.
+    StoreError
+        If the local folder cannot be a store: it is a file, lies under a file, or cannot be
+        created (a read-only file system).
+
     Examples
     --------
     >>> import sktrack, tempfile
     >>> store = sktrack.set_store(tempfile.mkdtemp())
     """
     store = location if isinstance(location, Store) else open_store(location)
-    _state.set(replace(_state.get(), store=store))
+    with _defaults_lock:
+        _current().store = store
     return store
 
 
 def get_store() -> Store:
     """The store in use: set by `set_store`, else ``$SKTRACK_STORE``, else ``./sktrack-store``."""
-    store = _state.get().store
+    store = _current().store
     if store is None:
         store = open_store(os.environ.get("SKTRACK_STORE") or DEFAULT_STORE)
     return store
 
 
 def set_experiment(name: str) -> Experiment:
-    """Log new runs into experiment ``name`` (created on first use).
+    """Log new runs into experiment ``name`` (created on first use), from every thread and task.
 
     Examples
     --------
@@ -111,13 +161,14 @@ def set_experiment(name: str) -> Experiment:
     'amazon-sales'
     """
     experiment = get_store().ensure_experiment(name)
-    _state.set(replace(_state.get(), experiment=name))
+    with _defaults_lock:
+        _current().experiment = experiment.name
     return experiment
 
 
 def current_experiment_name() -> str:
     """The experiment new runs go to: set by `set_experiment`, else "Default"."""
-    return _state.get().experiment or DEFAULT_EXPERIMENT
+    return _current().experiment or DEFAULT_EXPERIMENT
 
 
 def list_experiments() -> list[Experiment]:
@@ -134,7 +185,7 @@ class ActiveRun(Run):
     inside it) off the active-run stack."""
 
     def end(self, status: RunStatus | str = RunStatus.FINISHED) -> None:
-        _end(self, RunStatus(status))
+        _end(self, RunStatus.parse(status))
 
 
 def start_run(
@@ -170,15 +221,20 @@ def start_run(
     >>> sktrack.get_run(run.run_id).metrics["r2"]
     0.83
     """
-    state = _state.get()
+    stack = _runs.get()
     store = get_store()
-    if parent_run_id is None and state.runs:
-        parent_run_id = state.runs[-1].run_id
+    if run_name is not None and not isinstance(run_name, str):
+        raise InvalidArgumentError(
+            f"run_name {show(run_name)} is a {type(run_name).__name__}; pass a str, "
+            f"e.g. run_name={show(str(run_name))}, or None for a generated name"
+        )
+    if parent_run_id is None and stack:
+        parent_run_id = stack[-1].run_id
     if parent_run_id is not None:
         store.run_info(parent_run_id)
     exp = store.ensure_experiment(experiment or current_experiment_name())
     env = environment_tags()
-    all_tags = {**env, **(tags or {})}
+    all_tags = {**env, **check_mapping("tags", tags if tags is not None else {})}
     info = store.create_run(
         exp,
         run_name or generate_run_name(),
@@ -188,13 +244,13 @@ def start_run(
         host=env["sktrack.host"],
     )
     run = ActiveRun(info=info, tags=all_tags, store=store)
-    _state.set(replace(_state.get(), runs=(*_state.get().runs, run)))
+    _runs.set((*_runs.get(), run))
     return run
 
 
 def active_run() -> Run | None:
     """The innermost active run, or None."""
-    runs = _state.get().runs
+    runs = _runs.get()
     return runs[-1] if runs else None
 
 
@@ -209,33 +265,25 @@ def end_run(status: RunStatus | str = RunStatus.FINISHED) -> None:
     run = active_run()
     if run is None:
         raise RunStateError("end_run() was called with no active run; start one with start_run()")
-    _end(run, _status(status))
-
-
-def _status(status: RunStatus | str) -> RunStatus:
-    try:
-        return RunStatus(str(status).upper())
-    except ValueError:
-        allowed = ", ".join(s.value for s in RunStatus)
-        raise InvalidArgumentError(f"run status {status!r} is not one of {allowed}") from None
+    _end(run, RunStatus.parse(status))
 
 
 def _end(run: Run, status: RunStatus) -> None:
-    runs = _state.get().runs
+    runs = _runs.get()
     if run in runs:
         # ending a run also ends the children still open above it
         index = runs.index(run)
         for child in reversed(runs[index + 1 :]):
             child.store.set_status(child.run_id, status)
-        _state.set(replace(_state.get(), runs=runs[:index]))
+        _runs.set(runs[:index])
     run.store.set_status(run.run_id, status)
 
 
 @atexit.register
 def _end_open_runs() -> None:
-    for run in reversed(_state.get().runs):
+    for run in reversed(_runs.get()):
         run.store.set_status(run.run_id, RunStatus.FINISHED)
-    _state.set(replace(_state.get(), runs=()))
+    _runs.set(())
 
 
 # -- logging verbs ------------------------------------------------------------------------
@@ -391,15 +439,35 @@ def search_runs(
     """
     from ._runs_frame import search
 
-    if experiment_names is None:
-        names: list[str] | None = [current_experiment_name()]
-    elif experiment_names == "*" or list(experiment_names) == ["*"]:
-        names = None
-    elif isinstance(experiment_names, str):
-        names = [experiment_names]
-    else:
-        names = list(experiment_names)
+    if not isinstance(filter_string, str):
+        raise InvalidArgumentError(
+            f"filter_string {show(filter_string)} is a {type(filter_string).__name__}; pass a "
+            'str such as "metrics.r2 > 0.5", or "" for every run'
+        )
+    names = _experiment_names(experiment_names)
     return search(get_store(), names, filter_string, order_by, max_results)
+
+
+def _experiment_names(experiment_names: object) -> list[str] | None:
+    """The experiments to search: None for every one ("*")."""
+    if experiment_names is None:
+        return [current_experiment_name()]
+    if isinstance(experiment_names, str):
+        names = [experiment_names]
+    elif isinstance(experiment_names, Sequence | set | frozenset):
+        names = list(experiment_names)
+    else:
+        raise InvalidArgumentError(
+            f"experiment_names {show(experiment_names)} is a {type(experiment_names).__name__}; "
+            "pass a list of names such as ['Default'], a single name, or '*' for every experiment"
+        )
+    for name in names:
+        if not isinstance(name, str):
+            raise InvalidArgumentError(
+                f"experiment_names holds {show(name)}, a {type(name).__name__}; experiment "
+                f"names are str, e.g. [{show(str(name))}]"
+            )
+    return None if names == ["*"] else names
 
 
 def compact() -> dict[str, int]:

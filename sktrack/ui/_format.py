@@ -9,7 +9,20 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-__all__ = ["FILTERS", "breakable", "duration", "metric", "param", "timestamp"]
+__all__ = ["FILTERS", "breakable", "duration", "metric", "param", "printable", "timestamp"]
+
+
+def printable(value: Any) -> Any:
+    """Every value a page prints, made encodable: text that is not valid Unicode (a lone
+    surrogate, in a store written before such values were refused) shows as ``\\ud800``
+    instead of failing the whole page."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            fixed = value.encode("utf-8", "backslashreplace").decode("utf-8")
+            return Markup(fixed) if isinstance(value, Markup) else fixed
+    return value
 
 
 def metric(value: float | None) -> str:
