@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .._store import (
@@ -29,6 +29,7 @@ from ._registry_store import (
     by_alias,
     current_user,
     get_version,
+    last_event_number,
     model_dir,
     model_names,
     now_ms,
@@ -304,15 +305,32 @@ def transition_stage(
     Returns
     -------
     ModelVersion
-        The version, in its new stage.
+        The version in its new stage.  When several callers move versions into the same
+        stage with ``archive_existing`` at the same moment, each transition is decided on
+        the log as its caller read it: a caller whose reading was overtaken by another's
+        transition into that stage loses, publishes nothing, and gets back the version in
+        the stage it really has (not ``stage``).
     """
     target = parse_stage(stage)
     fs = _fs()
+    basis = last_event_number(fs, name)
     mv = get_version(read_state(fs, name), version)
-    append_event(
+    exclusive = bool(archive_existing) and target in (Stage.STAGING, Stage.PRODUCTION)
+
+    def conflicts(doc: Mapping[str, Any]) -> bool:
+        """An event published since this caller read the state that changes what it decided."""
+        touches_mine = doc.get("version") == mv.version and doc.get("kind") in (
+            "stage", "delete_version",
+        )  # fmt: skip
+        return touches_mine or (doc.get("kind") == "stage" and doc.get("stage") == target.value)
+
+    won = append_event(
         fs, name, "stage", version=mv.version, stage=target.value,
-        archive_existing=bool(archive_existing),
+        archive_existing=bool(archive_existing), basis=basis,
+        conflicts=conflicts if exclusive else None,
     )  # fmt: skip
+    if won:  # as this transition left it (a later one, which saw it, may move it on)
+        return replace(mv, stage=target)
     return get_version(read_state(fs, name), mv.version)
 
 
