@@ -232,8 +232,13 @@ def get_latest_versions(
         wanted = list(Stage)
     elif isinstance(stages, str | Stage):  # one stage, as in get_latest_versions(n, "Staging")
         wanted = [parse_stage(stages)]
-    else:
+    elif isinstance(stages, Iterable):
         wanted = [parse_stage(s) for s in stages]
+    else:
+        raise InvalidArgumentError(
+            f"stages {stages!r} is a {type(stages).__name__}; pass a list of stages such as "
+            "['Staging', 'Production'], one stage name, or None for every stage"
+        )
     newest: dict[Stage, ModelVersion] = {}
     for mv in read_state(_fs(), name).live():
         if mv.stage in wanted:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import InvalidArgumentError, RunStateError
+from ._values import check_mapping
 
 __all__ = [
     "Experiment",
@@ -172,7 +173,7 @@ class Run:
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Log several params in one write; see `sktrack.log_params`."""
-        self.store.log(self.run_id, params=params)
+        self.store.log(self.run_id, params=check_mapping("params", params))
 
     def log_metric(self, key: str, value: float, step: int | None = None) -> None:
         """Log one metric value; see `sktrack.log_metric`."""
@@ -180,7 +181,7 @@ class Run:
 
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         """Log several metric values in one write; see `sktrack.log_metrics`."""
-        self.store.log(self.run_id, metrics=metrics, step=step)
+        self.store.log(self.run_id, metrics=check_mapping("metrics", metrics), step=step)
 
     def set_tag(self, key: str, value: Any) -> None:
         """Set one tag; see `sktrack.set_tag`."""
@@ -188,7 +189,7 @@ class Run:
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         """Set several tags in one write; see `sktrack.set_tags`."""
-        self.store.log(self.run_id, tags=tags)
+        self.store.log(self.run_id, tags=check_mapping("tags", tags))
 
     def log_artifact(self, local_path: str, artifact_path: str | None = None) -> str:
         """Copy a local file or folder into the run; see `sktrack.log_artifact`."""
