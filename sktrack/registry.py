@@ -8,8 +8,9 @@ The state lives in the store under ``registry/`` (see docs/models.md), written w
 - ``registry/models/<name>/copies/<id>/``: the registry's own copy of the model folder, written
   before its version is allocated, so a version always points at a complete folder and
   deleting or compacting runs never breaks it.
-- ``registry/models/<name>/events/<id>.json``: an append-only log, one new file per change
-  (stage transition, alias, description, tag, deletion), replayed in name (= time) order.
+- ``registry/models/<name>/events/s<n>.json``: an append-only log, one new file per change
+  (stage transition, alias, description, tag, deletion), numbered 1, 2, 3... with an
+  exclusive create like versions, and replayed in number order.
 
 Examples
 --------

@@ -36,13 +36,13 @@ def _isolated_tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     default = tmp_path / "default-store"
     monkeypatch.setenv("SKTRACK_STORE", str(default))
     monkeypatch.chdir(tmp_path)
-    token = _tracking._state.set(_tracking._State())
+    _tracking._reset()
     try:
         yield
     finally:
-        for run in reversed(_tracking._state.get().runs):
+        for run in reversed(_tracking._runs.get()):
             run.store.set_status(run.run_id, sktrack.RunStatus.KILLED)
-        _tracking._state.reset(token)
+        _tracking._reset()
 
 
 @pytest.fixture

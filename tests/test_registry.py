@@ -113,6 +113,44 @@ def test_concurrent_registrations_from_six_processes_get_versions_1_to_48(logged
     assert {mv.sha256 for mv in registry.list_model_versions("raced")} == {logged.sha256}
 
 
+def _promote(store_path: str, version: int, barrier, out) -> None:
+    sktrack.set_store(store_path)
+    barrier.wait()  # start together, so the transitions really race
+    mv = registry.transition_stage("raced", version, "Production", archive_existing=True)
+    out.put((version, mv.stage.value))
+
+
+def test_racing_promotions_tell_only_the_winners_they_are_in_production(logged, store):
+    source = store.fs.local_path(logged.folder)
+    for _ in range(8):
+        registry.register_model(source, "raced")
+    context = multiprocessing.get_context("fork")
+    barrier, out = context.Barrier(8), context.Queue()
+    workers = [
+        context.Process(target=_promote, args=(store.fs.location, v, barrier, out))
+        for v in range(1, 9)
+    ]
+    for worker in workers:
+        worker.start()
+    told = dict(out.get(timeout=300) for _ in workers)
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    winners = [v for v, stage in told.items() if stage == "Production"]
+    # only a transition that saw the state before it is published; callers that lost the
+    # race published nothing and were told the stage their version really has
+    published = [e.version for e in registry.list_events("raced") if e.kind == "stage"]
+    assert sorted(published) == sorted(winners)
+    assert len(winners) >= 1
+    final = {mv.version: mv.stage for mv in registry.list_model_versions("raced")}
+    assert [v for v, stage in final.items() if stage is Stage.PRODUCTION] == [published[-1]]
+    for version, stage in told.items():
+        if version not in winners:  # a loser's version never moved
+            assert stage == final[version].value == "None"
+    # everyone told Production was archived only by a later transition that saw it
+    assert all(final[v] is Stage.ARCHIVED for v in published[:-1])
+
+
 # -- the registry's own copy ----------------------------------------------------------------
 
 

@@ -25,7 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 import sktrack
-from sktrack._tracking import _fluent as _tracking
+from sktrack._tracking import scoped_defaults
 
 pytest.importorskip("uvicorn")
 
@@ -51,8 +51,7 @@ def _mixed_frame() -> pd.DataFrame:
 def _build_store(location: Path) -> dict[str, Any]:
     """ridge (float columns), clf (a pipeline over int, category and float columns), and
     swap with two versions whose predictions differ tenfold."""
-    token = _tracking._state.set(_tracking._State())
-    try:
+    with scoped_defaults():
         sktrack.set_store(location)
         X = _float_frame()
         y = X.to_numpy() @ np.array([1.0, 2.0, 3.0, 4.0])
@@ -72,8 +71,6 @@ def _build_store(location: Path) -> dict[str, Any]:
         sktrack.registry.set_alias("swap", "champion", 1)
         sktrack.registry.transition_stage("clf", 1, "Production")
         return {"ridge_model": ridge, "clf_model": clf, "X": X}
-    finally:
-        _tracking._state.reset(token)
 
 
 @dataclass
@@ -318,12 +315,9 @@ def test_ping_health_version_and_metadata(servers: dict[str, Any]) -> None:
     assert httpx.get(f"{url}/health").status_code == 200
     assert httpx.get(f"{url}/version").text == sktrack.__version__
     metadata = httpx.get(f"{url}/metadata").json()
-    token = _tracking._state.set(_tracking._State())
-    try:
+    with scoped_defaults():
         sktrack.set_store(servers["store"])
         mv = sktrack.registry.get_model_version("clf", 1)
-    finally:
-        _tracking._state.reset(token)
     assert metadata["name"] == "clf"
     assert metadata["version"] == 1
     assert metadata["stage"] == "Production"

@@ -38,7 +38,7 @@ def test_set_experiment_creates_once_and_runs_land_in_it(store) -> None:  # type
 
 
 def test_experiment_name_is_validated(store) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(InvalidArgumentError, match="experiment key '' is empty"):
+    with pytest.raises(InvalidArgumentError, match="experiment name '' is empty"):
         sktrack.set_experiment("")
 
 

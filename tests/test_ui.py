@@ -21,6 +21,8 @@ from sklearn.linear_model import LinearRegression
 from sklearn.tree import DecisionTreeRegressor
 
 import sktrack
+from sktrack._store import open_store
+from sktrack._tracking import scoped_defaults
 from sktrack.exceptions import MethodologyWarning
 from sktrack.ui import create_app
 
@@ -87,9 +89,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Ids]
     """A store shared by the tests that only read (built once: fitting takes a few seconds)."""
     location = tmp_path_factory.mktemp("ui") / "store"
     context = contextvars.copy_context()
-    ids = context.run(_build, location)
+    ids = context.run(_build_scoped, location)
     yield location, ids
-    context.run(lambda: sktrack.get_run(ids.running).end("KILLED"))
+    open_store(location).get_run(ids.running).end("KILLED")
+
+
+def _build_scoped(location: Path) -> Ids:
+    # the store and experiment are process-wide: keep this module's choice out of other tests
+    with scoped_defaults():
+        return _build(location)
 
 
 @pytest.fixture

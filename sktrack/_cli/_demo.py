@@ -121,7 +121,16 @@ def run_demo(
     ('diabetes-regressor', 1)
     """
     stream = out if out is not None else sys.stdout
-    return contextvars.copy_context().run(_walkthrough, store, quick, stream)
+    return contextvars.copy_context().run(_scoped_walkthrough, store, quick, stream)
+
+
+def _scoped_walkthrough(
+    store: str | os.PathLike[str] | Store, quick: bool, out: TextIO
+) -> DemoResult:
+    from .._tracking import scoped_defaults
+
+    with scoped_defaults():
+        return _walkthrough(store, quick, out)
 
 
 def _walkthrough(store: str | os.PathLike[str] | Store, quick: bool, out: TextIO) -> DemoResult:

@@ -58,6 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_command(args: argparse.Namespace) -> int:
+    from .._tracking import scoped_defaults
+
+    with scoped_defaults():
+        return _run_scoped(args)
+
+
+def _run_scoped(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         # A damaged file is news for the user, not a reason to stop: show it and go on.
         warnings.simplefilter("always", SktrackWarning)

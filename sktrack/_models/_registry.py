@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .._store import ModelVersion, Stage, unique_name
+from .._store import (
+    ModelVersion,
+    Stage,
+    check_mapping,
+    check_text,
+    tag_value,
+    unique_name,
+    validate_key,
+)
 from .._tracking import get_store
 from ..exceptions import (
     InvalidArgumentError,
@@ -21,6 +29,7 @@ from ._registry_store import (
     by_alias,
     current_user,
     get_version,
+    last_event_number,
     model_dir,
     model_names,
     now_ms,
@@ -96,17 +105,19 @@ def _fs() -> FileSystem:
 
 
 def _check_tag_key(key: object) -> str:
-    if not isinstance(key, str) or not key or len(key) > _MAX_TAG_KEY:
-        raise InvalidArgumentError(
-            f"tag key must be a non-empty str of at most {_MAX_TAG_KEY} characters, got {key!r}"
-        )
-    return key
+    return validate_key("tag", key)
+
+
+def _check_tag(key: object, value: object) -> tuple[str, str]:
+    """A registry tag follows the run tags' rules: a printable key, a value that is text."""
+    key = _check_tag_key(key)
+    return key, tag_value(key, value)
 
 
 def _check_description(description: object) -> str:
     if not isinstance(description, str):
         raise InvalidArgumentError(f"description must be a str, got {description!r}")
-    return description
+    return check_text("description", description)
 
 
 # -- registering ----------------------------------------------------------------------------
@@ -154,7 +165,7 @@ def register_model(
     1
     """
     check_name(name, "model name")
-    tags = {_check_tag_key(k): str(v) for k, v in (tags or {}).items()}
+    tags = dict(_check_tag(k, v) for k, v in check_mapping("tags", tags or {}).items())
     description = _check_description(description or "")
     location = resolve_model_uri(model_uri)
     meta = read_model_meta(location.fs, location.folder, location.source)
@@ -212,9 +223,11 @@ def list_model_versions(name: str) -> list[ModelVersion]:
 
 
 def get_latest_versions(
-    name: str, stages: Iterable[str | Stage] | None = None
+    name: str, stages: Iterable[str | Stage] | str | Stage | None = None
 ) -> list[ModelVersion]:
     """The newest version in each of ``stages`` (default: every stage), in version order.
+
+    ``stages`` is a list of stage names (any case), or a single stage name.
 
     Examples
     --------
@@ -226,7 +239,17 @@ def get_latest_versions(
     >>> [mv.version for mv in sktrack.registry.get_latest_versions("m")]
     [2]
     """
-    wanted = [parse_stage(s) for s in stages] if stages is not None else list(Stage)
+    if stages is None:
+        wanted = list(Stage)
+    elif isinstance(stages, str | Stage):  # one stage, as in get_latest_versions(n, "Staging")
+        wanted = [parse_stage(stages)]
+    elif isinstance(stages, Iterable):
+        wanted = [parse_stage(s) for s in stages]
+    else:
+        raise InvalidArgumentError(
+            f"stages {stages!r} is a {type(stages).__name__}; pass a list of stages such as "
+            "['Staging', 'Production'], one stage name, or None for every stage"
+        )
     newest: dict[Stage, ModelVersion] = {}
     for mv in read_state(_fs(), name).live():
         if mv.stage in wanted:
@@ -298,15 +321,32 @@ def transition_stage(
     Returns
     -------
     ModelVersion
-        The version, in its new stage.
+        The version in its new stage.  When several callers move versions into the same
+        stage with ``archive_existing`` at the same moment, each transition is decided on
+        the log as its caller read it: a caller whose reading was overtaken by another's
+        transition into that stage loses, publishes nothing, and gets back the version in
+        the stage it really has (not ``stage``).
     """
     target = parse_stage(stage)
     fs = _fs()
+    basis = last_event_number(fs, name)
     mv = get_version(read_state(fs, name), version)
-    append_event(
+    exclusive = bool(archive_existing) and target in (Stage.STAGING, Stage.PRODUCTION)
+
+    def conflicts(doc: Mapping[str, Any]) -> bool:
+        """An event published since this caller read the state that changes what it decided."""
+        touches_mine = doc.get("version") == mv.version and doc.get("kind") in (
+            "stage", "delete_version",
+        )  # fmt: skip
+        return touches_mine or (doc.get("kind") == "stage" and doc.get("stage") == target.value)
+
+    won = append_event(
         fs, name, "stage", version=mv.version, stage=target.value,
-        archive_existing=bool(archive_existing),
+        archive_existing=bool(archive_existing), basis=basis,
+        conflicts=conflicts if exclusive else None,
     )  # fmt: skip
+    if won:  # as this transition left it (a later one, which saw it, may move it on)
+        return replace(mv, stage=target)
     return get_version(read_state(fs, name), mv.version)
 
 
@@ -355,7 +395,8 @@ def set_registered_model_tag(name: str, key: str, value: Any) -> None:
     """Set a tag on a registered model (the value is stored as a string)."""
     fs = _fs()
     read_state(fs, name)
-    append_event(fs, name, "tag", version=None, key=_check_tag_key(key), value=str(value))
+    key, text = _check_tag(key, value)
+    append_event(fs, name, "tag", version=None, key=key, value=text)
 
 
 def delete_registered_model_tag(name: str, key: str) -> None:
@@ -368,8 +409,9 @@ def delete_registered_model_tag(name: str, key: str) -> None:
 def set_model_version_tag(name: str, version: int, key: str, value: Any) -> None:
     """Set a tag on a version (the value is stored as a string)."""
     fs = _fs()
+    key, text = _check_tag(key, value)
     mv = get_version(read_state(fs, name), version)
-    append_event(fs, name, "tag", version=mv.version, key=_check_tag_key(key), value=str(value))
+    append_event(fs, name, "tag", version=mv.version, key=key, value=text)
 
 
 def delete_model_version_tag(name: str, version: int, key: str) -> None:

@@ -2,7 +2,7 @@
 
 A model's versions are files created exclusively (so concurrent registrations get distinct
 numbers without gaps) and never rewritten; every later change is a new event file, replayed in
-name (= time) order over them (the layout is drawn in `sktrack.registry`'s docstring).  Nothing
+number order over them (the layout is drawn in `sktrack.registry`'s docstring).  Nothing
 here knows which store is in use: every function takes the `FileSystem`.
 """
 
@@ -11,11 +11,11 @@ from __future__ import annotations
 import getpass
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .._store import ModelVersion, Stage, unique_name
+from .._store import ModelVersion, Stage
 from ..exceptions import (
     InvalidArgumentError,
     ModelNotFoundError,
@@ -37,6 +37,7 @@ __all__ = [
     "by_alias",
     "current_user",
     "get_version",
+    "last_event_number",
     "latest_in",
     "model_dir",
     "model_names",
@@ -218,7 +219,7 @@ def _event_from_doc(doc: Mapping[str, Any]) -> RegistryEvent:
 
 
 def get_version(state: ModelState, number: object) -> ModelVersion:
-    if isinstance(number, str) and number.isdigit():
+    if isinstance(number, str) and number.isascii() and number.isdigit():
         number = int(number)
     if not isinstance(number, int) or isinstance(number, bool):
         raise InvalidArgumentError(f"version must be an int such as 1, got {number!r}")
@@ -273,8 +274,37 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def append_event(fs: FileSystem, name: str, kind: str, **fields: Any) -> None:
-    """Publish one event as a new, uniquely named file (never rewriting a shared one)."""
+def _event_path(name: str, number: int) -> str:
+    # "s" sorts after the time-named events of older stores, so the log keeps its order
+    return f"{model_dir(name)}/events/s{number:010d}.json"
+
+
+def last_event_number(fs: FileSystem, name: str) -> int:
+    """The number of the newest numbered event of ``name`` (0 when there is none)."""
+    for info in reversed(fs.list(f"{model_dir(name)}/events", ".json")):
+        stem = info.path.rsplit("/", 1)[1][: -len(".json")]
+        if stem.startswith("s") and stem[1:].isdigit():
+            return int(stem[1:])
+    return 0
+
+
+def append_event(
+    fs: FileSystem,
+    name: str,
+    kind: str,
+    *,
+    basis: int | None = None,
+    conflicts: Callable[[Mapping[str, Any]], bool] | None = None,
+    **fields: Any,
+) -> bool:
+    """Publish one event as the next numbered file, created exclusively (never rewriting a
+    shared one), so the log has one order that every reader and writer agrees on.
+
+    ``basis`` is the number of the newest event the caller decided on.  When another writer
+    published events after it, ``conflicts`` is asked about each of them: if it answers True
+    for one, the caller lost a race and nothing is published (returns False); otherwise the
+    event goes after them.
+    """
     doc = {
         "format_version": FORMAT_VERSION,
         "kind": kind,
@@ -282,8 +312,18 @@ def append_event(fs: FileSystem, name: str, kind: str, **fields: Any) -> None:
         "user": current_user(),
     }
     doc.update(fields)
-    path = f"{model_dir(name)}/events/{unique_name(suffix='.json')}"
-    fs.write_atomic(path, json.dumps(doc, sort_keys=True).encode())
+    data = json.dumps(doc, sort_keys=True).encode()
+    seen = last_event_number(fs, name) if basis is None else basis
+    while True:
+        number = seen + 1
+        if fs.create_exclusive(_event_path(name, number), data):
+            return True
+        latest = max(last_event_number(fs, name), number)
+        if conflicts is not None:
+            for other in range(number, latest + 1):
+                if conflicts(_load_json(fs, _event_path(name, other))):
+                    return False
+        seen = latest
 
 
 def allocate_version(fs: FileSystem, name: str, record: dict[str, Any]) -> dict[str, Any]:

@@ -209,7 +209,7 @@ def _parse_models(uri: str) -> VersionURI | StageURI | LatestURI | AliasURI:
             uri, "a registry URI is models:/<name>/<version|stage|latest> or models:/<name>@<alias>"
         )
     name, selector = _checked(uri, parts[0], "model name"), parts[1]
-    if selector.isdigit():
+    if selector.isascii() and selector.isdigit():  # "²".isdigit() too, but int() refuses it
         version = int(selector)
         if version < 1:
             raise InvalidURIError(uri, "versions start at 1")

@@ -21,7 +21,16 @@ from ._objectstore import ObjectStoreFileSystem
 from ._records import Experiment, Metric, ModelVersion, Param, Run, RunInfo, RunStatus, Stage
 from ._schema import SCHEMA_VERSION
 from ._store import Store, open_store
-from ._values import MAX_VALUE_LENGTH, decode_param, validate_key
+from ._values import (
+    MAX_VALUE_LENGTH,
+    check_mapping,
+    check_text,
+    decode_param,
+    show,
+    tag_value,
+    validate_key,
+    validate_name,
+)
 
 __all__ = [
     "MAX_VALUE_LENGTH",
@@ -39,12 +48,17 @@ __all__ = [
     "RunStatus",
     "Stage",
     "Store",
+    "check_mapping",
+    "check_text",
     "decode_param",
     "html_card",
     "open_filesystem",
     "open_store",
     "pid_alive",
+    "show",
     "table_path",
+    "tag_value",
     "unique_name",
     "validate_key",
+    "validate_name",
 ]

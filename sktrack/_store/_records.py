@@ -10,6 +10,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..exceptions import InvalidArgumentError, RunStateError
+from ._values import check_mapping
+
 __all__ = [
     "Experiment",
     "FrozenMapping",
@@ -33,6 +36,20 @@ class RunStatus(enum.StrEnum):
 
     def __str__(self) -> str:
         return self.value
+
+    @classmethod
+    def parse(cls, status: object) -> RunStatus:
+        """A status from its name in any case (``"finished"``, `RunStatus.FAILED`)."""
+        if isinstance(status, cls):
+            return status
+        if isinstance(status, str):
+            for member in cls:
+                if member.value == status.upper():
+                    return member
+        allowed = ", ".join(s.value for s in cls)
+        raise InvalidArgumentError(
+            f"run status {status!r} is not one of {allowed} (any case); e.g. end_run('FAILED')"
+        )
 
 
 class Stage(enum.StrEnum):
@@ -156,7 +173,7 @@ class Run:
 
     def log_params(self, params: Mapping[str, Any]) -> None:
         """Log several params in one write; see `sktrack.log_params`."""
-        self.store.log(self.run_id, params=params)
+        self.store.log(self.run_id, params=check_mapping("params", params))
 
     def log_metric(self, key: str, value: float, step: int | None = None) -> None:
         """Log one metric value; see `sktrack.log_metric`."""
@@ -164,7 +181,7 @@ class Run:
 
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         """Log several metric values in one write; see `sktrack.log_metrics`."""
-        self.store.log(self.run_id, metrics=metrics, step=step)
+        self.store.log(self.run_id, metrics=check_mapping("metrics", metrics), step=step)
 
     def set_tag(self, key: str, value: Any) -> None:
         """Set one tag; see `sktrack.set_tag`."""
@@ -172,7 +189,7 @@ class Run:
 
     def set_tags(self, tags: Mapping[str, Any]) -> None:
         """Set several tags in one write; see `sktrack.set_tags`."""
-        self.store.log(self.run_id, tags=tags)
+        self.store.log(self.run_id, tags=check_mapping("tags", tags))
 
     def log_artifact(self, local_path: str, artifact_path: str | None = None) -> str:
         """Copy a local file or folder into the run; see `sktrack.log_artifact`."""
@@ -189,9 +206,16 @@ class Run:
     def end(self, status: RunStatus | str = RunStatus.FINISHED) -> None:
         """End the run with ``status``; the handle `sktrack.start_run` returns also takes it
         off the active-run stack."""
-        self.store.set_status(self.run_id, RunStatus(status))
+        self.store.set_status(self.run_id, RunStatus.parse(status))
 
     def __enter__(self) -> Run:
+        status = self.store.run_info(self.run_id).status
+        if status is not RunStatus.RUNNING:
+            raise RunStateError(
+                f"run {self.run_id} has already ended ({status.value}); a run cannot be entered "
+                "again. Start a new run with sktrack.start_run(), or log into this one with "
+                "its methods (run.log_metric(...)) without a with-block"
+            )
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:

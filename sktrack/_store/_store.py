@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import numbers
 import os
 import threading
 import time
@@ -33,10 +32,20 @@ from ..exceptions import (
 from ._artifacts import figure_artifact, local_artifacts, table_artifact
 from ._compact import compact
 from ._fs import FileSystem
-from ._location import open_filesystem
+from ._location import check_location, open_filesystem
 from ._reader import Reader, Snapshot
 from ._records import Experiment, Metric, Run, RunInfo, RunStatus
-from ._values import decode_param, encode_param, metric_value, tag_value, validate_key
+from ._values import (
+    check_mapping,
+    decode_param,
+    encode_param,
+    metric_value,
+    run_name_value,
+    step_value,
+    tag_value,
+    validate_key,
+    validate_name,
+)
 from ._wal import SEGMENT_DIR, SegmentWriter
 
 if TYPE_CHECKING:
@@ -87,7 +96,7 @@ class Store:
 
     def ensure_experiment(self, name: str) -> Experiment:
         """The experiment called ``name``, created if it does not exist."""
-        validate_key("experiment", name)
+        name = validate_name("experiment name", name)
         exp_id = experiment_id_of(name)
         if name not in self._known_experiments:
             if name not in self.reader.experiment_names():
@@ -133,6 +142,11 @@ class Store:
         host: str = "",
     ) -> RunInfo:
         """Start a RUNNING run with ``tags``; its first records are on disk when this returns."""
+        run_name = run_name_value(run_name)
+        now = _now_ms()
+        records: list[list[Any]] = []
+        for key, value in check_mapping("tags", tags or {}).items():
+            records.append(["t", validate_key("tag", key), tag_value(key, value), now])
         info = RunInfo(
             run_id=uuid.uuid4().hex,
             run_name=run_name,
@@ -148,11 +162,7 @@ class Store:
         )
         self._infos[info.run_id] = info
         self._params[info.run_id] = {}
-        now = _now_ms()
-        records = [_run_record(info)]
-        for key, value in (tags or {}).items():
-            records.append(["t", validate_key("tag", key), tag_value(key, value), now])
-        self._writer(info.run_id).write(records)
+        self._writer(info.run_id).write([_run_record(info), *records])
         return info
 
     def set_status(self, run_id: str, status: RunStatus) -> RunInfo:
@@ -180,14 +190,17 @@ class Store:
         """Log a batch into a run, in one write: all of it survives a crash, or none."""
         now = _now_ms()
         records: list[list[Any]] = []
-        if params:
-            records += self._param_records(run_id, params, now)
-        for key, value in (metrics or {}).items():
-            validate_key("metric", key)
-            records.append(["m", key, metric_value(key, value), _step(step), now])
-        for key, value in (tags or {}).items():
-            validate_key("tag", key)
-            records.append(["t", key, tag_value(key, value), now])
+        if params is not None:
+            records += self._param_records(run_id, check_mapping("params", params), now)
+        if metrics is not None:
+            at = step_value(step)
+            for key, value in check_mapping("metrics", metrics).items():
+                records.append(
+                    ["m", validate_key("metric", key), metric_value(key, value), at, now]
+                )
+        if tags is not None:
+            for key, value in check_mapping("tags", tags).items():
+                records.append(["t", validate_key("tag", key), tag_value(key, value), now])
         if not records:
             return
         writer = self._writers.get(run_id)
@@ -202,7 +215,7 @@ class Store:
         logged = self._logged_params(run_id)
         records: list[list[Any]] = []
         for key, value in params.items():
-            validate_key("param", key)
+            key = validate_key("param", key)
             text, kind, num = encode_param(key, value)
             old = logged.get(key)
             if old is not None and old != (text, kind):
@@ -341,18 +354,11 @@ class Store:
         import pyarrow.compute as pc
 
         self.run_info(run_id)
+        validate_key("metric", key)
         m = self.snapshot().metrics
         rows = m.filter(pc.and_(pc.equal(m["run_id"], run_id), pc.equal(m["key"], key)))
         history = [Metric(key, r["value"], r["step"], r["timestamp"]) for r in rows.to_pylist()]
         return sorted(history, key=lambda h: (h.step, h.timestamp))
-
-
-def _step(step: int | None) -> int:
-    if step is None:
-        return 0
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
-        raise InvalidArgumentError(f"step {step!r} must be a whole number, e.g. 0, 1, 2")
-    return int(step)
 
 
 def _run_record(info: RunInfo) -> list[Any]:
@@ -401,7 +407,7 @@ def _open(location: str) -> Store:
 
 def open_store(location: str | os.PathLike[str]) -> Store:
     """The `Store` at ``location`` (one shared instance per location in this process)."""
-    text = os.fspath(location)
+    text = check_location(location)
     if "://" not in text:
         text = os.path.abspath(os.path.expanduser(text))
     return _open(text)

@@ -1,8 +1,8 @@
 """The fluent tracking API: the store and experiment in use, the active-run stack, log verbs.
 
-The only mutable global is `_state`, a `contextvars.ContextVar`: each thread or asyncio task
-starts from the defaults (``$SKTRACK_STORE`` or ``./sktrack-store``, experiment "Default", no
-active run) and its changes stay its own.
+The store and the experiment are process-wide defaults (`_defaults.py`): set in any thread,
+seen by every thread and task, as MLflow's tracking URI and experiment are.  Only the stack of
+active runs is per thread or asyncio task, in the `contextvars.ContextVar` `_runs`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,27 @@ import contextvars
 import io
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._store import Experiment, Run, RunStatus, Store, open_store, table_path
+from .._store import (
+    Run,
+    RunStatus,
+    check_mapping,
+    show,
+    table_path,
+)
 from ..exceptions import InvalidArgumentError, RunStateError
+from ._defaults import (
+    DEFAULT_EXPERIMENT,
+    current_experiment_name,
+    get_store,
+    list_experiments,
+    reset_defaults,
+    scoped_defaults,
+    set_experiment,
+    set_store,
+)
 from ._environment import environment_tags
 from ._names import generate_run_name
 
@@ -44,6 +60,7 @@ __all__ = [
     "log_params",
     "log_table",
     "read_artifact",
+    "scoped_defaults",
     "search_runs",
     "set_experiment",
     "set_store",
@@ -52,77 +69,16 @@ __all__ = [
     "start_run",
 ]
 
-DEFAULT_EXPERIMENT = "Default"
-DEFAULT_STORE = "./sktrack-store"
 
-
-@dataclass(frozen=True)
-class _State:
-    store: Store | None = None
-    experiment: str | None = None
-    runs: tuple[Run, ...] = ()
-
-
-_DEFAULT_STATE = _State()
-_state: contextvars.ContextVar[_State] = contextvars.ContextVar(
-    "sktrack_state",
-    default=_DEFAULT_STATE,
+_runs: contextvars.ContextVar[tuple[Run, ...]] = contextvars.ContextVar(
+    "sktrack_active_runs", default=()
 )
 
 
-# -- store and experiments -------------------------------------------------------------
-
-
-def set_store(location: str | os.PathLike[str] | Store) -> Store:
-    """Use the store at ``location`` from now on (in this thread or task).
-
-    Parameters
-    ----------
-    location : str, path or Store
-        A local folder (created on first write), or a ``pyarrow.fs`` URI such as
-        ``s3://bucket/prefix``.
-
-    Examples
-    --------
-    >>> import sktrack, tempfile
-    >>> store = sktrack.set_store(tempfile.mkdtemp())
-    """
-    store = location if isinstance(location, Store) else open_store(location)
-    _state.set(replace(_state.get(), store=store))
-    return store
-
-
-def get_store() -> Store:
-    """The store in use: set by `set_store`, else ``$SKTRACK_STORE``, else ``./sktrack-store``."""
-    store = _state.get().store
-    if store is None:
-        store = open_store(os.environ.get("SKTRACK_STORE") or DEFAULT_STORE)
-    return store
-
-
-def set_experiment(name: str) -> Experiment:
-    """Log new runs into experiment ``name`` (created on first use).
-
-    Examples
-    --------
-    >>> import sktrack, tempfile
-    >>> _ = sktrack.set_store(tempfile.mkdtemp())
-    >>> sktrack.set_experiment("amazon-sales").name
-    'amazon-sales'
-    """
-    experiment = get_store().ensure_experiment(name)
-    _state.set(replace(_state.get(), experiment=name))
-    return experiment
-
-
-def current_experiment_name() -> str:
-    """The experiment new runs go to: set by `set_experiment`, else "Default"."""
-    return _state.get().experiment or DEFAULT_EXPERIMENT
-
-
-def list_experiments() -> list[Experiment]:
-    """Every experiment of the store in use, oldest first."""
-    return get_store().list_experiments()
+def _reset() -> None:
+    """Forget the chosen store and experiment and this context's active runs (for tests)."""
+    reset_defaults()
+    _runs.set(())
 
 
 # -- runs -------------------------------------------------------------------------------
@@ -134,7 +90,7 @@ class ActiveRun(Run):
     inside it) off the active-run stack."""
 
     def end(self, status: RunStatus | str = RunStatus.FINISHED) -> None:
-        _end(self, RunStatus(status))
+        _end(self, RunStatus.parse(status))
 
 
 def start_run(
@@ -170,15 +126,20 @@ def start_run(
     >>> sktrack.get_run(run.run_id).metrics["r2"]
     0.83
     """
-    state = _state.get()
+    stack = _runs.get()
     store = get_store()
-    if parent_run_id is None and state.runs:
-        parent_run_id = state.runs[-1].run_id
+    if run_name is not None and not isinstance(run_name, str):
+        raise InvalidArgumentError(
+            f"run_name {show(run_name)} is a {type(run_name).__name__}; pass a str, "
+            f"e.g. run_name={show(str(run_name))}, or None for a generated name"
+        )
+    if parent_run_id is None and stack:
+        parent_run_id = stack[-1].run_id
     if parent_run_id is not None:
         store.run_info(parent_run_id)
     exp = store.ensure_experiment(experiment or current_experiment_name())
     env = environment_tags()
-    all_tags = {**env, **(tags or {})}
+    all_tags = {**env, **check_mapping("tags", tags if tags is not None else {})}
     info = store.create_run(
         exp,
         run_name or generate_run_name(),
@@ -188,13 +149,13 @@ def start_run(
         host=env["sktrack.host"],
     )
     run = ActiveRun(info=info, tags=all_tags, store=store)
-    _state.set(replace(_state.get(), runs=(*_state.get().runs, run)))
+    _runs.set((*_runs.get(), run))
     return run
 
 
 def active_run() -> Run | None:
     """The innermost active run, or None."""
-    runs = _state.get().runs
+    runs = _runs.get()
     return runs[-1] if runs else None
 
 
@@ -209,33 +170,25 @@ def end_run(status: RunStatus | str = RunStatus.FINISHED) -> None:
     run = active_run()
     if run is None:
         raise RunStateError("end_run() was called with no active run; start one with start_run()")
-    _end(run, _status(status))
-
-
-def _status(status: RunStatus | str) -> RunStatus:
-    try:
-        return RunStatus(str(status).upper())
-    except ValueError:
-        allowed = ", ".join(s.value for s in RunStatus)
-        raise InvalidArgumentError(f"run status {status!r} is not one of {allowed}") from None
+    _end(run, RunStatus.parse(status))
 
 
 def _end(run: Run, status: RunStatus) -> None:
-    runs = _state.get().runs
+    runs = _runs.get()
     if run in runs:
         # ending a run also ends the children still open above it
         index = runs.index(run)
         for child in reversed(runs[index + 1 :]):
             child.store.set_status(child.run_id, status)
-        _state.set(replace(_state.get(), runs=runs[:index]))
+        _runs.set(runs[:index])
     run.store.set_status(run.run_id, status)
 
 
 @atexit.register
 def _end_open_runs() -> None:
-    for run in reversed(_state.get().runs):
+    for run in reversed(_runs.get()):
         run.store.set_status(run.run_id, RunStatus.FINISHED)
-    _state.set(replace(_state.get(), runs=()))
+    _runs.set(())
 
 
 # -- logging verbs ------------------------------------------------------------------------
@@ -391,15 +344,35 @@ def search_runs(
     """
     from ._runs_frame import search
 
-    if experiment_names is None:
-        names: list[str] | None = [current_experiment_name()]
-    elif experiment_names == "*" or list(experiment_names) == ["*"]:
-        names = None
-    elif isinstance(experiment_names, str):
-        names = [experiment_names]
-    else:
-        names = list(experiment_names)
+    if not isinstance(filter_string, str):
+        raise InvalidArgumentError(
+            f"filter_string {show(filter_string)} is a {type(filter_string).__name__}; pass a "
+            'str such as "metrics.r2 > 0.5", or "" for every run'
+        )
+    names = _experiment_names(experiment_names)
     return search(get_store(), names, filter_string, order_by, max_results)
+
+
+def _experiment_names(experiment_names: object) -> list[str] | None:
+    """The experiments to search: None for every one ("*")."""
+    if experiment_names is None:
+        return [current_experiment_name()]
+    if isinstance(experiment_names, str):
+        names = [experiment_names]
+    elif isinstance(experiment_names, Sequence | set | frozenset):
+        names = list(experiment_names)
+    else:
+        raise InvalidArgumentError(
+            f"experiment_names {show(experiment_names)} is a {type(experiment_names).__name__}; "
+            "pass a list of names such as ['Default'], a single name, or '*' for every experiment"
+        )
+    for name in names:
+        if not isinstance(name, str):
+            raise InvalidArgumentError(
+                f"experiment_names holds {show(name)}, a {type(name).__name__}; experiment "
+                f"names are str, e.g. [{show(str(name))}]"
+            )
+    return None if names == ["*"] else names
 
 
 def compact() -> dict[str, int]:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .._query import RunTables, evaluate_filter, parse_filter, parse_order_by, sort_indices
+from .._store import show
 from ..exceptions import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def select_runs(
         isinstance(max_results, bool) or not isinstance(max_results, int) or max_results < 0
     ):
         raise InvalidArgumentError(
-            f"max_results={max_results!r}; pass a whole number >= 0, or None for all"
+            f"max_results={show(max_results)}; pass a whole number >= 0, or None for all"
         )
     node = parse_filter(filter_string or "")
     keys = parse_order_by(order_by or None)
@@ -61,7 +62,7 @@ def select_runs(
     if order_by:
         indices = sort_indices(keys, tables, indices)
     if max_results is not None:
-        indices = indices.slice(0, max_results)
+        indices = indices.slice(0, min(max_results, len(indices)))
     return tables, runs.take(indices)
 
 

@@ -11,7 +11,6 @@ command line (`sktrack._cli`) imports it.
 
 from __future__ import annotations
 
-import contextvars
 import os
 import sys
 from collections.abc import Sequence
@@ -94,7 +93,9 @@ def _resolve(store: Store | str | os.PathLike[str] | None) -> Store:
         return store
     if store is None:
         return sktrack.get_store()
-    return contextvars.copy_context().run(sktrack.set_store, store)
+    from .._store import open_store
+
+    return open_store(store)
 
 
 def serve(

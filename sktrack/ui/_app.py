@@ -37,6 +37,7 @@ from sktrack.exceptions import (
     SktrackError,
 )
 
+from .._tracking import scoped_defaults
 from . import _chart_view, _curves, _details, _format, _history, _runs
 from ._security import (
     ARTIFACT_HEADERS,
@@ -67,8 +68,9 @@ class _UI:
         """Run ``fn`` in a worker thread, with this UI's store as sktrack's store."""
 
         def run() -> T:
-            sktrack.set_store(self.store)
-            return fn(*args, **kwargs)
+            with scoped_defaults():  # this call's choice only, not the process's
+                sktrack.set_store(self.store)
+                return fn(*args, **kwargs)
 
         return await run_in_threadpool(run)
 
@@ -86,6 +88,7 @@ def build_app(store: Store, *, read_only: bool, allowed_hosts: Sequence[str]) ->
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_format.printable,
     )
     env.filters.update(_format.FILTERS)
     env.globals.update(duration=_format.duration, stages=_STAGES, csrf_field=CSRF_FIELD)

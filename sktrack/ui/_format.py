@@ -16,6 +16,7 @@ __all__ = [
     "duration",
     "metric",
     "param",
+    "printable",
     "public_class",
     "timestamp",
 ]
@@ -23,6 +24,19 @@ __all__ = [
 #: A value that is not there: not logged, or a metric logged as NaN (the CLI shows the same;
 #: JSON has null).
 MISSING = "-"
+
+
+def printable(value: Any) -> Any:
+    """Every value a page prints, made encodable: text that is not valid Unicode (a lone
+    surrogate, in a store written before such values were refused) shows as ``\\ud800``
+    instead of failing the whole page."""
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            fixed = value.encode("utf-8", "backslashreplace").decode("utf-8")
+            return Markup(fixed) if isinstance(value, Markup) else fixed
+    return value
 
 
 def metric(value: float | None) -> str:
