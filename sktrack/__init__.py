@@ -57,6 +57,17 @@ _LAZY: dict[str, str] = {
     "list_artifacts": "_tracking",
     "read_artifact": "_tracking",
     "load_table": "_tracking",
+    # the everyday calls of MLflow users
+    "delete_experiment": "_tracking",
+    "delete_run": "_tracking",
+    "get_experiment_by_name": "_tracking",
+    "get_parent_run": "_tracking",
+    "last_active_run": "_tracking",
+    "log_artifacts": "_tracking",
+    "log_dict": "_tracking",
+    "log_text": "_tracking",
+    "restore_experiment": "_tracking",
+    "restore_run": "_tracking",
     # records
     "Experiment": "_store",
     "Metric": "_store",
@@ -82,6 +93,9 @@ _LAZY: dict[str, str] = {
     "StagedModel": "_models",
     # figures (the plots extra)
     "plot": "_plots",
+    # coming from MLflow
+    "import_mlflow": "_mlflow",
+    "ImportReport": "_mlflow",
 }
 
 __all__ = [
@@ -123,6 +137,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from . import registry as registry
+    from ._mlflow import ImportReport as ImportReport
+    from ._mlflow import import_mlflow as import_mlflow
     from ._models import ModelInfo as ModelInfo
     from ._models import Signature as Signature
     from ._models import StagedModel as StagedModel
@@ -145,21 +161,31 @@ if TYPE_CHECKING:
     from ._store import RunStatus as RunStatus
     from ._tracking import active_run as active_run
     from ._tracking import compact as compact
+    from ._tracking import delete_experiment as delete_experiment
+    from ._tracking import delete_run as delete_run
     from ._tracking import end_run as end_run
+    from ._tracking import get_experiment_by_name as get_experiment_by_name
     from ._tracking import get_metric_history as get_metric_history
+    from ._tracking import get_parent_run as get_parent_run
     from ._tracking import get_run as get_run
     from ._tracking import get_store as get_store
+    from ._tracking import last_active_run as last_active_run
     from ._tracking import list_artifacts as list_artifacts
     from ._tracking import list_experiments as list_experiments
     from ._tracking import load_table as load_table
     from ._tracking import log_artifact as log_artifact
+    from ._tracking import log_artifacts as log_artifacts
+    from ._tracking import log_dict as log_dict
     from ._tracking import log_figure as log_figure
     from ._tracking import log_metric as log_metric
     from ._tracking import log_metrics as log_metrics
     from ._tracking import log_param as log_param
     from ._tracking import log_params as log_params
     from ._tracking import log_table as log_table
+    from ._tracking import log_text as log_text
     from ._tracking import read_artifact as read_artifact
+    from ._tracking import restore_experiment as restore_experiment
+    from ._tracking import restore_run as restore_run
     from ._tracking import search_runs as search_runs
     from ._tracking import set_experiment as set_experiment
     from ._tracking import set_store as set_store

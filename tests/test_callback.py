@@ -70,6 +70,7 @@ def test_a_search_with_the_callback_logs_what_a_tracked_search_logs(store: Any, 
     np.testing.assert_array_equal(table["mean_test_r2"], search.cv_results_["mean_test_r2"])
     assert sorted(sktrack.list_artifacts(run_id)) == [
         "cv_results.parquet",
+        "model/MLmodel",
         "model/model.json",
         "model/model.skops",
         "signature.json",

@@ -265,7 +265,7 @@ def test_run_show_offers_a_snippet_to_load_the_model(cli: Cli, tmp_path: Path) -
         sktrack.log_model(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0]))
     code, out, _ = cli("--store", str(tmp_path / "s"), "run", "show", run.run_id)
     assert code == 0
-    assert "\nArtifacts (2)\n  model/model.json\n  model/model.skops\n" in out
+    assert "\nArtifacts (3)\n  model/MLmodel\n  model/model.json\n  model/model.skops\n" in out
     assert out.endswith(
         f'Load the model\n  import sktrack\n  sktrack.load_model("runs:/{run.run_id}/model")\n'
     )

@@ -22,7 +22,7 @@ LAYERS: list[list[tuple[str, ...]]] = [
     [("sktrack._store",), ("sktrack._query",)],
     [("sktrack._tracking",)],
     [("sktrack._models",), ("sktrack._plots",)],  # _plots: figures of logged curves
-    [("sktrack._sklearn",)],
+    [("sktrack._sklearn",), ("sktrack._mlflow",)],
     [("sktrack", "sktrack.registry")],  # the public face
     [("sktrack.ui",)],
     [("sktrack._serve",)],  # beside the UI, using its exported host check

@@ -18,6 +18,7 @@ from ._doctor import (
 )
 from ._folder import (
     ModelInfo,
+    load_skops_bytes,
     log_model_into,
     verify_store_models,
 )
@@ -111,6 +112,7 @@ __all__ = [
     "list_registered_models",
     "load_located",
     "load_model",
+    "load_skops_bytes",
     "log_model",
     "log_model_into",
     "parse_model_uri",

@@ -1,10 +1,11 @@
 """Model folders: save and load a fitted estimator safely, with hashes and trust.
 
-A model folder holds two files (see docs/models.md)::
+A model folder holds three files (see docs/models.md)::
 
     model.skops   the estimator, saved with skops (never pickle)
     model.json    format version, sha256 of model.skops, a canonical content hash, the
                   signature, the Python/scikit-learn/numpy/skops versions, the types skops flags
+    MLmodel       MLflow's description of the folder (`_mlmodel`), so MLflow loads it too
 
 ``model.json`` is written last: a folder without it is incomplete and is never loaded.  Loading
 checks the sha256, warns on other library versions, and lets skops construct only trusted types
@@ -41,6 +42,7 @@ from ..exceptions import (
 )
 from ._bytes import describe_model_bytes
 from ._clean import model_to_save
+from ._mlmodel import MLMODEL_FILE, mlmodel_text
 from ._trust import BUILTIN_TRUSTED_TYPES, trusted_types
 
 if TYPE_CHECKING:
@@ -56,6 +58,7 @@ __all__ = [
     "describe_model_bytes",
     "join",
     "load_model_folder",
+    "load_skops_bytes",
     "log_model_into",
     "model_folders",
     "read_model_meta",
@@ -185,8 +188,23 @@ def write_model_folder(
         signature=_signature_dict(signature),
         created_at=time.time_ns() // 1_000_000,
     )
-    fs.write_atomic(join(folder, META_FILE), meta.to_json())
+    fs.write_atomic(join(folder, MLMODEL_FILE), _mlmodel(folder, meta))
+    fs.write_atomic(join(folder, META_FILE), meta.to_json())  # last: the folder is complete
     return meta
+
+
+def _mlmodel(folder: str, meta: ModelMeta) -> bytes:
+    """MLflow's description of the folder, so MLflow loads it (see `_mlmodel`)."""
+    parts = folder.split("/")
+    run_id = parts[1] if len(parts) > 2 and parts[0] == "artifacts" else None
+    return mlmodel_text(
+        model_file=MODEL_FILE,
+        sklearn_version=meta.versions.get("sklearn", ""),
+        trusted_types=list(meta.flagged_types),
+        signature=meta.signature,
+        artifact_path=parts[-1] if folder else "model",
+        run_id=run_id,
+    )
 
 
 def _dump(model: Any) -> memoryview:
@@ -388,3 +406,13 @@ def log_model_into(run: Run, estimator: Any, name: str, signature: Any) -> Model
         signature=meta.signature,
         created_at=meta.created_at,
     )
+
+
+def load_skops_bytes(
+    data: bytes, *, source: str, trusted: Iterable[str | type] | None = None
+) -> Any:
+    """An estimator from a skops file that came without a ``model.json`` (another tool wrote
+    it): skops may construct only the trusted types, exactly as for any model folder."""
+    import skops.io  # noqa: F401
+
+    return _skops_load(data, trusted_types(trusted), (), source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from ..exceptions import (
     ModelIntegrityError,
 )
 from ._folder import MODEL_FILE, join, read_model_meta
+from ._mlmodel import MLMODEL_FILE
 from ._registry_store import (
     FORMAT_VERSION,
     RegistryEvent,
@@ -174,6 +176,11 @@ def register_model(
     fs = _fs()
     copy = f"{model_dir(name)}/copies/{unique_name()}"
     fs.write_atomic(join(copy, MODEL_FILE), data)
+    # MLflow's description travels with the copy, so MLflow loads registered versions too
+    # (a folder saved before sktrack wrote MLmodel files has none)
+    with contextlib.suppress(FileNotFoundError):
+        mlmodel = location.fs.read_bytes(join(location.folder, MLMODEL_FILE))
+        fs.write_atomic(join(copy, MLMODEL_FILE), mlmodel)
     fs.write_atomic(join(copy, "model.json"), meta.to_json())
     record = {
         "format_version": FORMAT_VERSION,

@@ -22,7 +22,7 @@ from ._nodes import (
     Or,
 )
 
-__all__ = ["Parser", "parse_filter"]
+__all__ = ["TAG_ALIASES", "Parser", "parse_filter"]
 
 _ENTITIES: dict[str, Entity] = {
     "metric": "metrics",
@@ -39,6 +39,14 @@ _ENTITIES: dict[str, Entity] = {
     "run": "attributes",
 }
 _ATTRIBUTE_ALIASES = {"created": "start_time"}  # MLflow's alias, kept for its users
+# MLflow's system tags, as scripts written for MLflow filter on them: each names the sktrack
+# field (or tag) that holds what MLflow keeps in that tag
+TAG_ALIASES: dict[str, tuple[Entity, str]] = {
+    "mlflow.runName": ("attributes", "run_name"),
+    "mlflow.parentRunId": ("attributes", "parent_run_id"),
+    "mlflow.user": ("tags", "sktrack.user"),
+    "mlflow.note.content": ("tags", "sktrack.description"),
+}
 _ATTRIBUTES_TEXT = ", ".join(sorted(ALL_ATTRIBUTES))
 _KEYWORDS = frozenset({"AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL", "ASC", "DESC"})
 # Parentheses and NOT recurse; a bound keeps a hostile filter from reaching RecursionError.
@@ -210,6 +218,8 @@ class Parser:
             key = self.quoted_key(token, entity)
         elif entity == "attributes":
             key = self.attribute(key, token.pos + len(prefix) + 1)
+        if entity == "tags" and key in TAG_ALIASES:
+            return TAG_ALIASES[key]
         return entity, key
 
     def quoted_key(self, entity_token: _Token, entity: Entity) -> str:

@@ -16,6 +16,8 @@ from ._artifacts import table_path
 from ._compact import pid_alive
 from ._fs import FileInfo, FileSystem, LocalFileSystem, unique_name
 from ._html import html_card
+from ._imported import ImportedRun, StoredRun, import_experiment, import_run, stored_runs
+from ._lifecycle import LIFECYCLE_TAG, deleted_experiment_ids, mark_experiment
 from ._location import open_filesystem
 from ._objectstore import ObjectStoreFileSystem
 from ._records import Experiment, Metric, ModelVersion, Param, Run, RunInfo, RunStatus, Stage
@@ -33,11 +35,13 @@ from ._values import (
 )
 
 __all__ = [
+    "LIFECYCLE_TAG",
     "MAX_VALUE_LENGTH",
     "SCHEMA_VERSION",
     "Experiment",
     "FileInfo",
     "FileSystem",
+    "ImportedRun",
     "LocalFileSystem",
     "Metric",
     "ModelVersion",
@@ -48,14 +52,20 @@ __all__ = [
     "RunStatus",
     "Stage",
     "Store",
+    "StoredRun",
     "check_mapping",
     "check_text",
     "decode_param",
+    "deleted_experiment_ids",
     "html_card",
+    "import_experiment",
+    "import_run",
+    "mark_experiment",
     "open_filesystem",
     "open_store",
     "pid_alive",
     "show",
+    "stored_runs",
     "table_path",
     "tag_value",
     "unique_name",

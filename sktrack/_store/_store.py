@@ -330,6 +330,10 @@ class Store:
             return info
         return self.get_run(run_id).info
 
+    def runs_of_this_process(self) -> list[RunInfo]:
+        """The runs this process started or ended in this store, as it last left them."""
+        return list(self._infos.values())
+
     def get_run(self, run_id: str) -> Run:
         import pyarrow.compute as pc
 

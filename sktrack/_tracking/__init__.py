@@ -1,13 +1,26 @@
 """The tracking layer: the fluent API over one store.
 
 It owns the store and experiment in use, the active-run stack (`ActiveRun`), the log verbs,
-the tags every run gets, memorable run names, and `search_runs`' DataFrame.
+the everyday calls MLflow users expect (experiments by name, deleting and restoring, text and
+dict artifacts), the tags every run gets, memorable run names, and `search_runs`' DataFrame.
 
 It imports `sktrack.exceptions`, `sktrack._store` and `sktrack._query`.
 """
 
 from __future__ import annotations
 
+from ._everyday import (
+    delete_experiment,
+    delete_run,
+    get_experiment_by_name,
+    get_parent_run,
+    last_active_run,
+    log_artifacts,
+    log_dict,
+    log_text,
+    restore_experiment,
+    restore_run,
+)
 from ._fluent import (
     DEFAULT_EXPERIMENT,
     ActiveRun,
@@ -65,26 +78,36 @@ __all__ = [
     "common_key_metric",
     "compact",
     "current_experiment_name",
+    "delete_experiment",
+    "delete_run",
     "describing_params",
     "end_run",
+    "get_experiment_by_name",
     "get_metric_history",
+    "get_parent_run",
     "get_run",
     "get_store",
     "higher_is_better",
     "key_metrics",
+    "last_active_run",
     "list_artifacts",
     "list_experiments",
     "load_table",
     "log_artifact",
+    "log_artifacts",
+    "log_dict",
     "log_figure",
     "log_metric",
     "log_metrics",
     "log_param",
     "log_params",
     "log_table",
+    "log_text",
     "read_artifact",
     "refit_scorer",
     "resolve_run_id",
+    "restore_experiment",
+    "restore_run",
     "scoped_defaults",
     "search_runs",
     "searched_params",

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .._store import Experiment, Store, open_store
+from .._store import Experiment, Store, deleted_experiment_ids, open_store
 
 __all__ = [
     "DEFAULT_EXPERIMENT",
@@ -123,8 +123,10 @@ def current_experiment_name() -> str:
 
 
 def list_experiments() -> list[Experiment]:
-    """Every experiment of the store in use, oldest first."""
-    return get_store().list_experiments()
+    """Every experiment of the store in use that is not deleted, oldest first."""
+    store = get_store()
+    gone = deleted_experiment_ids(store)
+    return [e for e in store.list_experiments() if e.experiment_id not in gone]
 
 
 def reset_defaults() -> None:

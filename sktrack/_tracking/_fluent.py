@@ -19,6 +19,7 @@ from .._store import (
     Run,
     RunStatus,
     check_mapping,
+    check_text,
     show,
     table_path,
 )
@@ -99,6 +100,7 @@ def start_run(
     experiment: str | None = None,
     tags: Mapping[str, Any] | None = None,
     parent_run_id: str | None = None,
+    description: str | None = None,
 ) -> Run:
     """Start a run and make it the active one; use it as a context manager.
 
@@ -115,6 +117,9 @@ def start_run(
         Tags to set at once.
     parent_run_id : str, optional
         Defaults to the active run, if any.
+    description : str, optional
+        The run's notes, kept as the tag ``sktrack.description`` (MLflow's
+        ``mlflow.note.content``; filters may use either name).
 
     Examples
     --------
@@ -140,6 +145,13 @@ def start_run(
     exp = store.ensure_experiment(experiment or current_experiment_name())
     env = environment_tags()
     all_tags = {**env, **check_mapping("tags", tags if tags is not None else {})}
+    if description is not None:
+        if not isinstance(description, str):
+            raise InvalidArgumentError(
+                f"description {show(description)} is a {type(description).__name__}; pass the "
+                "run's notes as a str"
+            )
+        all_tags["sktrack.description"] = check_text("description", description)
     info = store.create_run(
         exp,
         run_name or generate_run_name(),
@@ -311,6 +323,8 @@ def search_runs(
     filter_string: str = "",
     order_by: Sequence[str] | str | None = None,
     max_results: int | None = None,
+    *,
+    run_view_type: str | int = "active",
 ) -> pd.DataFrame:
     """Runs as a DataFrame, filtered with MLflow's grammar (plus OR and parentheses).
 
@@ -324,6 +338,9 @@ def search_runs(
         E.g. ``["metrics.r2 DESC", "attributes.start_time"]``; default newest first.
     max_results : int, optional
         At most this many rows.
+    run_view_type : {"active", "deleted", "all"}, default "active"
+        Deleted runs (`delete_run`, `delete_experiment`) are left out unless asked for;
+        MLflow's `ViewType` values are understood.
 
     Returns
     -------
@@ -350,7 +367,7 @@ def search_runs(
             'str such as "metrics.r2 > 0.5", or "" for every run'
         )
     names = _experiment_names(experiment_names)
-    return search(get_store(), names, filter_string, order_by, max_results)
+    return search(get_store(), names, filter_string, order_by, max_results, run_view_type)
 
 
 def _experiment_names(experiment_names: object) -> list[str] | None:

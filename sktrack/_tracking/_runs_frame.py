@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from .._query import RunTables, evaluate_filter, parse_filter, parse_order_by, sort_indices
-from .._store import show
+from .._store import LIFECYCLE_TAG, deleted_experiment_ids, show
 from ..exceptions import InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -16,7 +16,14 @@ if TYPE_CHECKING:
 
     from .._store import Store
 
-__all__ = ["RUN_COLUMNS", "search", "select_runs"]
+__all__ = [
+    "RUN_COLUMNS",
+    "experiment_names_of",
+    "lifecycle_mask",
+    "parse_view",
+    "search",
+    "select_runs",
+]
 
 RUN_COLUMNS = [
     "run_id",
@@ -35,8 +42,12 @@ def select_runs(
     filter_string: str,
     order_by: Sequence[str] | str | None,
     max_results: int | None,
+    view: str | int = "active",
 ) -> tuple[RunTables, pa.Table]:
-    """The store's tables and the chosen runs (rows of the runs table), in order."""
+    """The store's tables and the chosen runs (rows of the runs table), in order.
+
+    ``view`` is "active" (runs not deleted, of experiments not deleted), "deleted" or "all";
+    MLflow's `ViewType` numbers 1, 2, 3 mean the same."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -51,9 +62,9 @@ def select_runs(
     snap = store.snapshot()
     runs = snap.runs
     if experiment_names is not None:
-        runs = runs.filter(
-            pc.is_in(runs["experiment"], value_set=pa.array(experiment_names, pa.string()))
-        )
+        names = experiment_names_of(snap.experiments, experiment_names)
+        runs = runs.filter(pc.is_in(runs["experiment"], value_set=pa.array(names, pa.string())))
+    runs = runs.filter(lifecycle_mask(store, runs, snap.tags, view))
     tables = RunTables(runs=runs, params=snap.params, metrics=snap.latest_metrics, tags=snap.tags)
     mask = evaluate_filter(node, tables)
     indices = pc.indices_nonzero(mask)
@@ -72,9 +83,74 @@ def search(
     filter_string: str,
     order_by: Sequence[str] | str | None,
     max_results: int | None,
+    view: str | int = "active",
 ) -> pd.DataFrame:
-    tables, chosen = select_runs(store, experiment_names, filter_string, order_by, max_results)
+    tables, chosen = select_runs(
+        store, experiment_names, filter_string, order_by, max_results, view
+    )
     return runs_frame(tables, chosen)
+
+
+_VIEWS = {"active": "active", "active_only": "active", "1": "active", "deleted": "deleted",
+          "deleted_only": "deleted", "2": "deleted", "all": "all", "3": "all"}  # fmt: skip
+
+
+def parse_view(view: object) -> str:
+    """ "active", "deleted" or "all", from those words, MLflow's names or its `ViewType` ints."""
+    name = getattr(view, "name", view)  # an enum member
+    found = _VIEWS.get(str(name).lower())
+    if found is None or isinstance(view, bool):
+        raise InvalidArgumentError(
+            f"run_view_type={view!r}; pass 'active', 'deleted' or 'all' (or MLflow's ViewType)"
+        )
+    return found
+
+
+def lifecycle_mask(store: Store, runs: pa.Table, tags: pa.Table, view: str | int) -> pa.Array:
+    """Which of ``runs`` the view keeps: a run is deleted when its tag says so or when its
+    experiment is deleted."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    wanted = parse_view(view)
+    marked = tags.filter(
+        pc.and_(pc.equal(tags["key"], LIFECYCLE_TAG), pc.equal(tags["value"], "deleted"))
+    )["run_id"]
+    deleted = pc.is_in(runs["run_id"], value_set=marked)
+    gone = deleted_experiment_ids(store)
+    if gone:
+        exp_gone = pc.is_in(runs["experiment_id"], value_set=pa.array(sorted(gone), pa.string()))
+        deleted = pc.or_(deleted, exp_gone)
+    if wanted == "all":
+        return pa.array([True] * runs.num_rows, pa.bool_())
+    return deleted if wanted == "deleted" else pc.invert(deleted)
+
+
+def experiment_names_of(experiments: pa.Table, given: list[str]) -> list[str]:
+    """The experiment names ``given`` stands for: names as they are, sktrack experiment ids
+    turned into their names; what looks like an MLflow experiment id ("0", "1", ...) and names
+    no experiment is an error, not a silent empty result."""
+    names = experiments["name"].to_pylist()
+    by_id = dict(zip(experiments["experiment_id"].to_pylist(), names, strict=True))
+    out = []
+    for item in given:
+        if not isinstance(item, str):
+            raise InvalidArgumentError(
+                f"experiment_names holds {item!r} ({type(item).__name__}); pass names as text"
+            )
+        if item in names or (item not in by_id and not item.isdigit()):
+            out.append(item)
+        elif item in by_id:
+            out.append(by_id[item])
+        else:
+            known = ", ".join(repr(n) for n in names[:10]) or "none yet"
+            raise InvalidArgumentError(
+                f"search_runs got {item!r}, which looks like an MLflow experiment id; sktrack's "
+                "first argument is experiment *names* (MLflow's is ids). Pass "
+                f"experiment_names=[...] with names such as {known}, or sktrack experiment ids "
+                "(Experiment.experiment_id)"
+            )
+    return out
 
 
 def runs_frame(tables: RunTables, chosen: pa.Table) -> pd.DataFrame:
