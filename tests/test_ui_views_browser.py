@@ -28,6 +28,7 @@ pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("SKTRACK_SHOTS", "/tmp/shots-12"))
 SIZES = {"1400x900": (1400, 900), "1024x768": (1024, 768)}
 RMSE = "neg_root_mean_squared_error"
+SAVEABLE = "c => !!c.getOption().toolbox[0].feature.saveAsImage"
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +103,7 @@ def test_the_experiment_page_shows_test_rmse_and_a_chart_view(
     expect(page.locator("#metric")).to_have_value("test_root_mean_squared_error")
     labels = _chart(page, "bar-chart", "c => c.getOption().xAxis[0].data")
     assert len(labels) == 4 and labels[0].startswith("\u2605 ")  # best first, starred
+    assert _chart(page, "bar-chart", SAVEABLE)  # saved as an image from the page
     page.locator("#param").select_option("max_depth")
     points = _chart(page, "scatter-chart", "c => c.getOption().series[0].data.length")
     assert points == 2  # the tree and the forest searched max_depth
@@ -133,6 +135,7 @@ def test_comparing_a_search_candidates_charts_the_refit_metric_best_visibly_best
     assert best[0]["height"] > max(b["height"] for b in bars if b is not best[0])
     axes = _chart(page, "parallel-chart", "c => c.getOption().parallelAxis.map(a => a.name)")
     assert axes == ["alpha", "l1_ratio", f"mean_test_{RMSE}"]  # exactly the searched params
+    assert _chart(page, "bar-chart", SAVEABLE) and _chart(page, "parallel-chart", SAVEABLE)
     assert problems == []
 
 
