@@ -106,3 +106,14 @@ def test_a_run_page_opens_by_a_unique_id_prefix(logged: dict) -> None:
     assert "<code title=\"sklearn.linear_model._base.LinearRegression\">sklearn.linear_model." \
         "LinearRegression</code>" in response.text  # fmt: skip
     assert logged["client"].get("/runs/abc").status_code == 400  # too short to be a prefix
+
+
+def test_a_run_header_names_the_public_class_and_the_time_to_the_second(logged: dict) -> None:
+    search = logged["search"]
+    html = logged["client"].get(f"/runs/{search.run_id_}").text
+    assert '">sktrack.TrackedGridSearchCV</code>' in html  # not sktrack._sklearn._search...
+    stamp = re.search(r'<dt>Started</dt><dd><time datetime="([^"]+)">', html)
+    assert stamp is not None and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp[1])
+    with sktrack.start_run(run_name="still-running") as run:  # no end time yet: one spelling
+        running = logged["client"].get(f"/runs/{run.run_id}").text
+    assert "<dt>Duration</dt><dd>-</dd>" in running

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,9 @@ def test_the_experiment_page_shows_test_rmse_and_a_chart_view(
         f"mean_test_{RMSE}",
         "test_root_mean_squared_error",
     ]
+    started = page.locator("table.runs tbody tr").first.locator("time")
+    expect(started).to_contain_text(re.compile(r"\d:\d\d:\d\d"))  # to the second
+    expect(started.locator(".ago")).to_have_text(re.compile(r"^\d+ (s|min) ago$"))
     placeholder = page.locator("#filter").get_attribute("placeholder")
     assert placeholder.startswith("metrics.test_root_mean_squared_error <")
 
