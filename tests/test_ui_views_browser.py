@@ -207,3 +207,31 @@ def test_every_page_fits_the_window(
             box = page.get_by_role("button", name="Move").first.bounding_box()
             assert box is not None and box["x"] + box["width"] <= width
     assert problems == []
+
+
+def test_the_run_column_stays_in_place_when_a_wide_table_scrolls(
+    browser: Browser, base: str, demo: dict[str, Any]
+) -> None:
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    problems = _watch_console(page)
+    top = [demo["result"].baseline_run_id, *demo["searches"].values()]
+    for url, first in (
+        (_experiment_url(base, demo), "table.runs tbody tr td.name"),
+        (
+            _compare_url(base, [r for rs in demo["children"].values() for r in rs] + top),
+            "table.diff tbody tr.differs th",
+        ),
+    ):
+        page.goto(url)
+        cell = page.locator(first).first
+        before = cell.bounding_box()
+        scrolled = page.evaluate(
+            "sel => { const w = document.querySelector(sel).closest('.table-wrap');"
+            " w.scrollLeft = w.scrollWidth; return w.scrollLeft; }",
+            first,
+        )
+        after = cell.bounding_box()
+        assert before is not None and after is not None
+        assert scrolled > 0, f"{url}: the table is not wider than its frame"
+        assert after["x"] == before["x"], url
+    assert problems == []
