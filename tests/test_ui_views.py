@@ -117,3 +117,15 @@ def test_a_run_header_names_the_public_class_and_the_time_to_the_second(logged: 
     with sktrack.start_run(run_name="still-running") as run:  # no end time yet: one spelling
         running = logged["client"].get(f"/runs/{run.run_id}").text
     assert "<dt>Duration</dt><dd>-</dd>" in running
+
+
+def test_columns_empty_on_every_visible_row_are_hidden(logged: dict) -> None:
+    url = f"/experiments/{logged['experiment'].experiment_id}"
+    every = logged["client"].get(url).text
+    assert f'title="metrics.best_cv_{RMSE}' in every  # the search's row has it
+    only_baseline = logged["client"].get(url, params={"filter": "attributes.run_name = 'baseline'"})
+    html = only_baseline.text
+    assert logged["baseline"] in html and logged["search"].run_id_ not in html
+    assert f'title="metrics.best_cv_{RMSE}' not in html  # no visible row has it
+    assert 'title="params.max_depth' not in html
+    assert 'title="metrics.test_root_mean_squared_error' in html
