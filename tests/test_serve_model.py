@@ -1,5 +1,5 @@
-"""`sktrack serve` as real server processes: following a stage when another version is promoted
-to it, and answering with several worker processes (``--workers``)."""
+"""The version served: the fast path's probe, and, as real server processes, following a stage
+when another version is promoted to it and answering with several workers (``--workers``)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.compose import make_column_transformer
 from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import sktrack
+from sktrack._serve import load_served
 from sktrack._tracking import scoped_defaults
 
 httpx = pytest.importorskip("httpx")
@@ -82,3 +86,19 @@ def test_several_workers_answer(tmp_path: Path) -> None:
     finally:
         server.process.terminate()
         server.process.wait(30)
+
+
+def test_only_a_model_that_answers_a_float_array_alike_takes_the_fast_path(tmp_path: Path) -> None:
+    X = _float_frame()
+    y = X.to_numpy() @ np.array([1.0, 2.0, 3.0, 4.0])
+    by_name = make_pipeline(  # selects columns by name: a bare array cannot say which is which
+        make_column_transformer((StandardScaler(), ["b", "d"]), remainder="drop"), Ridge()
+    )
+    with scoped_defaults():
+        sktrack.set_store(tmp_path / "store")
+        for name, model in (("plain", Ridge()), ("by-name", by_name)):
+            sktrack.log_model(
+                model.fit(X, y), signature=sktrack.infer_signature(X), registered_model_name=name
+            )
+        assert load_served("models:/plain/1").fast_methods == {"predict"}
+        assert load_served("models:/by-name/1").fast_methods == frozenset()
