@@ -307,3 +307,37 @@ def test_models_register_and_alias_errors_speak_in_commands(cli: Cli, tmp_path: 
     )
     code, _, err = cli("--store", store, "models", "alias", "prices", "champion", "one")
     assert code == 2 and "invalid int value: 'one'" in err
+
+
+# -- tables through rich on a terminal --------------------------------------------------------
+
+
+def test_on_a_terminal_tables_go_through_rich(fixed: dict[str, str]) -> None:
+    pytest.importorskip("rich")
+    import pty
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root), "COLUMNS": "250", "TERM": "xterm"}
+    store, golden = fixed["store"], ["runs", "--experiment", "golden"]
+    command = [sys.executable, "-m", "sktrack", "--store", store, *golden]
+    master, slave = pty.openpty()  # a real terminal as standard output
+    done = subprocess.run(command, stdout=slave, stderr=subprocess.PIPE, env=env, timeout=120)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the terminal's other end is closed and drained
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    on_terminal = b"".join(chunks).decode()
+    assert done.returncode == 0, done.stderr
+    assert "─" in on_terminal  # rich's rule under the header; the plain table has none
+    assert "tree-search" in on_terminal and "54.125" in on_terminal and "2 runs" in on_terminal
+    plain = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert plain.stdout == GOLDEN_RUNS.format(**fixed)

@@ -171,12 +171,13 @@ def test_a_search_params_are_its_estimator_params_and_sktrack_arguments_are_tags
     plain = GridSearchCV(DecisionTreeRegressor(random_state=0), grid, cv=3).get_params(deep=False)
     own = {k for k in parent.params if not k.startswith("best_")}
     assert own == set(plain)  # scikit-learn's own params of the search, nothing of sktrack's
-    assert not own & {"top_k", "run_name", "experiment", "log_model"}
+    assert not own & {"top_k", "run_name", "experiment", "log_model", "log_curves"}
     assert {k: v for k, v in parent.tags.items() if k in OWN_TAGS} == {
         "sktrack.top_k": "2",
         "sktrack.run_name": "tuned",
         "sktrack.experiment": "null",
         "sktrack.log_model": "true",
+        "sktrack.log_curves": "true",
     }
     assert json.loads(parent.tags["sktrack.searched_params"]) == sorted(grid)
     for child_id in search.child_run_ids_:  # a candidate's params: the estimator's, in full
@@ -184,7 +185,13 @@ def test_a_search_params_are_its_estimator_params_and_sktrack_arguments_are_tags
         assert set(child.params) == set(DecisionTreeRegressor().get_params())
 
 
-OWN_TAGS = {"sktrack.top_k", "sktrack.run_name", "sktrack.experiment", "sktrack.log_model"}
+OWN_TAGS = {
+    "sktrack.top_k",
+    "sktrack.run_name",
+    "sktrack.experiment",
+    "sktrack.log_model",
+    "sktrack.log_curves",
+}
 
 
 @pytest.mark.parametrize("cls", ALL_CLASSES)

@@ -92,6 +92,15 @@ def _chart_option(page: Page, chart_id: str) -> dict:
     )
 
 
+def _saveable(page: Page) -> list[bool]:
+    """For every chart on the page, whether its toolbar saves it as an image."""
+    return page.evaluate(
+        "() => Array.from(document.querySelectorAll('[_echarts_instance_]')).map(el => {"
+        " const t = echarts.getInstanceByDom(el).getOption().toolbox;"
+        " return !!(t && t[0] && t[0].feature && t[0].feature.saveAsImage); })"
+    )
+
+
 def _hover(page: Page, chart_id: str, fx: float, fy: float) -> None:
     box = page.locator(f"#{chart_id}").bounding_box()
     assert box is not None
@@ -116,6 +125,7 @@ def test_curves_in_the_browser(tmp_path: Path, browser: Browser) -> None:
         assert roc["series"][0].startswith("class 1 (auc 0.99")
         assert roc["save"] and roc["zoom"] and roc["png"] == "data:image/png;base64,"
         expect(page.locator("#warnings")).to_have_count(0)
+        assert _saveable(page) == [True] * 12  # every chart can be saved as an image
         _hover(page, "curve-test-roc", 0.2, 0.25)
         _shot(page, "1-binary-run")
 
@@ -145,6 +155,7 @@ def test_curves_in_the_browser(tmp_path: Path, browser: Browser) -> None:
         query = "&".join(f"run={ids[name]}" for name in CANDIDATES)
         page.goto(f"{base}/compare?{query}")
         assert _drawn(page) >= 3
+        assert all(_saveable(page))
         overlay = _chart_option(page, "curve-test-overlay-roc")
         assert [s.split(" (")[0] for s in overlay["series"][:5]] == list(CANDIDATES)
         _hover(page, "curve-test-overlay-roc", 0.2, 0.2)

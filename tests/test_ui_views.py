@@ -106,3 +106,26 @@ def test_a_run_page_opens_by_a_unique_id_prefix(logged: dict) -> None:
     assert "<code title=\"sklearn.linear_model._base.LinearRegression\">sklearn.linear_model." \
         "LinearRegression</code>" in response.text  # fmt: skip
     assert logged["client"].get("/runs/abc").status_code == 400  # too short to be a prefix
+
+
+def test_a_run_header_names_the_public_class_and_the_time_to_the_second(logged: dict) -> None:
+    search = logged["search"]
+    html = logged["client"].get(f"/runs/{search.run_id_}").text
+    assert '">sktrack.TrackedGridSearchCV</code>' in html  # not sktrack._sklearn._search...
+    stamp = re.search(r'<dt>Started</dt><dd><time datetime="([^"]+)">', html)
+    assert stamp is not None and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp[1])
+    with sktrack.start_run(run_name="still-running") as run:  # no end time yet: one spelling
+        running = logged["client"].get(f"/runs/{run.run_id}").text
+    assert "<dt>Duration</dt><dd>-</dd>" in running
+
+
+def test_columns_empty_on_every_visible_row_are_hidden(logged: dict) -> None:
+    url = f"/experiments/{logged['experiment'].experiment_id}"
+    every = logged["client"].get(url).text
+    assert f'title="metrics.best_cv_{RMSE}' in every  # the search's row has it
+    only_baseline = logged["client"].get(url, params={"filter": "attributes.run_name = 'baseline'"})
+    html = only_baseline.text
+    assert logged["baseline"] in html and logged["search"].run_id_ not in html
+    assert f'title="metrics.best_cv_{RMSE}' not in html  # no visible row has it
+    assert 'title="params.max_depth' not in html
+    assert 'title="metrics.test_root_mean_squared_error' in html

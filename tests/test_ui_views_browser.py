@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.browser
 SHOTS = Path(os.environ.get("SKTRACK_SHOTS", "/tmp/shots-12"))
 SIZES = {"1400x900": (1400, 900), "1024x768": (1024, 768)}
 RMSE = "neg_root_mean_squared_error"
+SAVEABLE = "c => !!c.getOption().toolbox[0].feature.saveAsImage"
 
 
 @pytest.fixture(scope="session")
@@ -95,6 +97,9 @@ def test_the_experiment_page_shows_test_rmse_and_a_chart_view(
         f"mean_test_{RMSE}",
         "test_root_mean_squared_error",
     ]
+    started = page.locator("table.runs tbody tr").first.locator("time")
+    expect(started).to_contain_text(re.compile(r"\d:\d\d:\d\d"))  # to the second
+    expect(started.locator(".ago")).to_have_text(re.compile(r"^\d+ (s|min) ago$"))
     placeholder = page.locator("#filter").get_attribute("placeholder")
     assert placeholder.startswith("metrics.test_root_mean_squared_error <")
 
@@ -102,6 +107,7 @@ def test_the_experiment_page_shows_test_rmse_and_a_chart_view(
     expect(page.locator("#metric")).to_have_value("test_root_mean_squared_error")
     labels = _chart(page, "bar-chart", "c => c.getOption().xAxis[0].data")
     assert len(labels) == 4 and labels[0].startswith("\u2605 ")  # best first, starred
+    assert _chart(page, "bar-chart", SAVEABLE)  # saved as an image from the page
     page.locator("#param").select_option("max_depth")
     points = _chart(page, "scatter-chart", "c => c.getOption().series[0].data.length")
     assert points == 2  # the tree and the forest searched max_depth
@@ -133,6 +139,7 @@ def test_comparing_a_search_candidates_charts_the_refit_metric_best_visibly_best
     assert best[0]["height"] > max(b["height"] for b in bars if b is not best[0])
     axes = _chart(page, "parallel-chart", "c => c.getOption().parallelAxis.map(a => a.name)")
     assert axes == ["alpha", "l1_ratio", f"mean_test_{RMSE}"]  # exactly the searched params
+    assert _chart(page, "bar-chart", SAVEABLE) and _chart(page, "parallel-chart", SAVEABLE)
     assert problems == []
 
 
@@ -199,4 +206,32 @@ def test_every_page_fits_the_window(
         if name == "model":  # a long description must not push the Move button off-screen
             box = page.get_by_role("button", name="Move").first.bounding_box()
             assert box is not None and box["x"] + box["width"] <= width
+    assert problems == []
+
+
+def test_the_run_column_stays_in_place_when_a_wide_table_scrolls(
+    browser: Browser, base: str, demo: dict[str, Any]
+) -> None:
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    problems = _watch_console(page)
+    top = [demo["result"].baseline_run_id, *demo["searches"].values()]
+    for url, first in (
+        (_experiment_url(base, demo), "table.runs tbody tr td.name"),
+        (
+            _compare_url(base, [r for rs in demo["children"].values() for r in rs] + top),
+            "table.diff tbody tr.differs th",
+        ),
+    ):
+        page.goto(url)
+        cell = page.locator(first).first
+        before = cell.bounding_box()
+        scrolled = page.evaluate(
+            "sel => { const w = document.querySelector(sel).closest('.table-wrap');"
+            " w.scrollLeft = w.scrollWidth; return w.scrollLeft; }",
+            first,
+        )
+        after = cell.bounding_box()
+        assert before is not None and after is not None
+        assert scrolled > 0, f"{url}: the table is not wider than its frame"
+        assert after["x"] == before["x"], url
     assert problems == []

@@ -22,6 +22,9 @@
       animation: false,
       color: PALETTE,
       textStyle: { fontFamily: "system-ui, sans-serif" },
+      // every chart can be saved from the page, as the curves can
+      toolbox: { right: 8, feature: { saveAsImage: { title: "Save as PNG", pixelRatio: 2,
+                                                     backgroundColor: "#fff" } } },
     }, option));
     window.addEventListener("resize", function () { chart.resize(); });
     el.dataset.rendered = "true";

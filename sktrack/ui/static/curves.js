@@ -12,7 +12,7 @@
   var groups = JSON.parse(el.textContent);
 
   function fmt(v) {
-    if (v === null || v === undefined) { return "—"; }
+    if (v === null || v === undefined) { return "-"; }  // the one spelling of a missing value
     if (typeof v !== "number") { return String(v); }
     return Math.abs(v) >= 1000 || Number.isInteger(v) ? String(v) : v.toPrecision(4);
   }
