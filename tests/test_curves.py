@@ -240,3 +240,26 @@ def test_search_logs_validation_curves_and_the_best_estimators_training_curves(
         assert sktrack.list_artifacts(child, "curves") == []
     fit_time = sktrack.load_table(search.run_id_, "curves/cv/fit_time_score")
     assert len(fit_time) == 6
+
+
+def test_counted_tables_equal_scikit_learns_with_weights_and_labels_outside_the_classes() -> None:
+    # the confusion matrix and the per-class table are counted, not asked of scikit-learn
+    rng = np.random.default_rng(3)
+    labels = np.array(["ham", "spam", "eggs"], dtype=object)  # not in sorted order
+    y = rng.choice(np.array(["ham", "spam", "eggs", "toast"], dtype=object), 500)
+    y_pred = rng.choice(labels, 500)
+    weights = rng.uniform(0.0, 2.0, 500)
+    for weight in (None, weights, rng.integers(0, 3, 500)):
+        tables = classifier_curves(
+            y, y_pred, labels, None, probabilities=False, sample_weight=weight
+        )
+        matrix = tables["confusion_matrix"]["count"].to_numpy().reshape(3, 3)
+        expected = confusion_matrix(y, y_pred, labels=labels, sample_weight=weight)
+        np.testing.assert_array_equal(matrix, expected)
+        assert matrix.dtype == expected.dtype
+        p, r, f, s = precision_recall_fscore_support(
+            y, y_pred, labels=labels, sample_weight=weight, zero_division=0.0
+        )
+        per_class = tables["per_class"]
+        for column, want in zip(["precision", "recall", "f1", "support"], [p, r, f, s], strict=True):
+            np.testing.assert_allclose(per_class[column], want, rtol=1e-12, atol=0)

@@ -107,13 +107,13 @@ def classifier_curves(
     ``scores`` is ``predict_proba`` (``probabilities=True``) or ``decision_function``, one
     column per class (or one column for a binary decision function), or None.
     """
-    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
-
     y = np.asarray(y)
     labels = np.asarray(classes)
     if len(labels) < 2:
         return {}  # a model fitted on one class has nothing to tell apart
-    matrix = confusion_matrix(y, y_pred, labels=labels, sample_weight=sample_weight)
+    matrix, (precision, recall, f1, support) = _counted(
+        y, np.asarray(y_pred), labels, sample_weight
+    )
     names = [str(label) for label in labels]
     tables = {
         "confusion_matrix": pd.DataFrame(
@@ -124,9 +124,6 @@ def classifier_curves(
             }
         )
     }
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y, y_pred, labels=labels, sample_weight=sample_weight, zero_division=0.0
-    )
     tables["per_class"] = pd.DataFrame(
         {"class": names, "precision": precision, "recall": recall, "f1": f1, "support": support}
     )
@@ -135,6 +132,50 @@ def classifier_curves(
         if probabilities:
             tables |= _calibration(y, labels, np.asarray(scores))
     return tables
+
+
+def _counted(
+    y: np.ndarray, y_pred: np.ndarray, labels: np.ndarray, weight: Any
+) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """``confusion_matrix(y, y_pred, labels=labels, sample_weight=weight)`` and
+    ``precision_recall_fscore_support(..., zero_division=0.0)``, by counting label pairs once
+    (a row whose true or predicted label is not in ``labels`` is left out of the matrix, and
+    still counts towards the other label's support or predictions, as there)."""
+    weights = None if weight is None else np.asarray(weight)
+    n = len(labels)
+    try:
+        order = np.argsort(labels)
+        ordered = labels[order]
+        truth = np.minimum(np.searchsorted(ordered, y), n - 1)
+        predicted = np.minimum(np.searchsorted(ordered, y_pred), n - 1)
+    except TypeError:  # labels that do not sort together: let scikit-learn match them
+        from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+        matrix = confusion_matrix(y, y_pred, labels=labels, sample_weight=weight)
+        return matrix, precision_recall_fscore_support(
+            y, y_pred, labels=labels, sample_weight=weight, zero_division=0.0
+        )
+    true_known, predicted_known = ordered[truth] == y, ordered[predicted] == y_pred
+    truth, predicted = order[truth], order[predicted]  # back to the order of labels
+
+    def count(cells: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+        w = None if weights is None else weights[rows]
+        return np.bincount(cells[rows], weights=w, minlength=size)
+
+    both = true_known & predicted_known
+    dtype = np.int64 if weights is None or weights.dtype.kind in "iub" else np.float64
+    matrix = count(n * truth + predicted, both, n * n).astype(dtype).reshape(n, n)
+    support, predictions = count(truth, true_known, n), count(predicted, predicted_known, n)
+    hits = np.diag(matrix).astype(np.float64)
+
+    def ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+        out = np.zeros(n)
+        np.divide(numerator, denominator, out=out, where=denominator != 0)
+        return out
+
+    f1 = ratio(2.0 * hits, 1.0 * support + predictions)
+    per_class = (ratio(hits, predictions), ratio(hits, support), f1, support.astype(dtype))
+    return matrix, per_class
 
 
 def _score_columns(scores: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarray]:
@@ -148,8 +189,6 @@ def _score_columns(scores: np.ndarray, labels: np.ndarray) -> dict[int, np.ndarr
 def _ranking_curves(
     y: np.ndarray, labels: np.ndarray, columns: Mapping[int, np.ndarray], weight: Any
 ) -> dict[str, pd.DataFrame]:
-    from sklearn.metrics import auc, precision_recall_curve, roc_curve
-
     budget = max(_MIN_POINTS_PER_CLASS, MAX_CURVE_POINTS // len(columns))
     roc, pr = [], []
     weights = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
@@ -157,10 +196,12 @@ def _ranking_curves(
         truth = y == labels[k]
         if not weights[truth].any() or not weights[~truth].any():
             continue  # a class absent from (or alone in) y, as weighed, has no curve
-        fpr, tpr, thresholds = roc_curve(truth, score, sample_weight=weight)
+        fps, tps, thresholds = _counts_at_thresholds(truth, score, weight)
+        fpr, tpr, roc_thresholds = _roc(fps, tps, thresholds)
         kept = thin_curve(fpr, tpr, budget)
-        roc.append(_frame(labels[k], fpr[kept], tpr[kept], thresholds[kept], auc(fpr, tpr)))
-        precision, recall, thresholds = precision_recall_curve(truth, score, sample_weight=weight)
+        area = _trapezoid(tpr, fpr)
+        roc.append(_frame(labels[k], fpr[kept], tpr[kept], roc_thresholds[kept], area))
+        precision, recall, thresholds = _precision_recall(fps, tps, thresholds)
         thresholds = np.append(thresholds, np.nan)  # the last point (recall 0) has none
         kept = thin_curve(recall, precision, budget)
         # average_precision_score's own formula on the curve already computed: one sort less
@@ -178,6 +219,54 @@ def _ranking_curves(
     }
 
 
+# The ROC and precision-recall curves share one sort of the scores: the counts below are
+# scikit-learn's (``confusion_matrix_at_thresholds``, once ``_binary_clf_curve``), and the two
+# curves are derived from them as ``roc_curve`` (``drop_intermediate=True``) and
+# ``precision_recall_curve`` derive theirs; tests/test_curves.py holds them equal.
+
+
+def _counts_at_thresholds(
+    truth: np.ndarray, score: np.ndarray, weight: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """False and true positives at each distinct score, highest score first."""
+    if weight is not None:
+        weight = np.asarray(weight, dtype=float)
+        nonzero = weight != 0
+        truth, score, weight = truth[nonzero], score[nonzero], weight[nonzero]
+    order = np.argsort(score, kind="stable")[::-1]
+    score, truth = score[order], truth[order].astype(np.float64)
+    ends = np.r_[np.nonzero(np.diff(score))[0], truth.size - 1]
+    if weight is None:
+        tps = np.cumsum(truth, dtype=np.float64)[ends]
+        fps = 1 + ends.astype(np.float64) - tps
+    else:
+        weight = weight[order]
+        tps = np.cumsum(truth * weight, dtype=np.float64)[ends]
+        fps = np.cumsum((1 - truth) * weight, dtype=np.float64)[ends]
+    return fps, tps, score[ends]
+
+
+def _roc(
+    fps: np.ndarray, tps: np.ndarray, thresholds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if fps.shape[0] > 2:  # drop the points on a straight line between their neighbours
+        keep = np.r_[True, np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), True]
+        fps, tps, thresholds = fps[keep], tps[keep], thresholds[keep]
+    fps, tps = np.r_[0.0, fps], np.r_[0.0, tps]
+    thresholds = np.r_[np.inf, thresholds.astype(np.float64)]
+    return fps / fps[-1], tps / tps[-1], thresholds
+
+
+def _precision_recall(
+    fps: np.ndarray, tps: np.ndarray, thresholds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    predicted = tps + fps
+    precision = np.zeros_like(tps)
+    np.divide(tps, predicted, out=precision, where=predicted != 0)
+    recall = tps / tps[-1]
+    return np.r_[precision[::-1], 1.0], np.r_[recall[::-1], 0.0], thresholds[::-1]
+
+
 def _frame(label: Any, x: Any, y: Any, thresholds: Any, value: float) -> pd.DataFrame:
     return pd.DataFrame(
         {"class": str(label), "x": x, "y": y, "threshold": thresholds, "value": float(value)}
@@ -185,15 +274,13 @@ def _frame(label: Any, x: Any, y: Any, thresholds: Any, value: float) -> pd.Data
 
 
 def _calibration(y: np.ndarray, labels: np.ndarray, proba: np.ndarray) -> dict[str, pd.DataFrame]:
-    from sklearn.calibration import calibration_curve
-
     curves, histograms = [], []
     edges = np.linspace(0.0, 1.0, _CALIBRATION_BINS + 1)
     for k, score in _score_columns(proba, labels).items():
         truth = y == labels[k]
         if truth.all() or not truth.any():
             continue
-        prob_true, prob_pred = calibration_curve(truth, score, n_bins=_CALIBRATION_BINS)
+        prob_true, prob_pred = _calibration_curve(truth, score, edges)
         name = str(labels[k])
         curves.append(pd.DataFrame({"class": name, "prob_pred": prob_pred, "prob_true": prob_true}))
         counts, _ = np.histogram(np.clip(score, 0.0, 1.0), bins=edges)
@@ -206,6 +293,19 @@ def _calibration(y: np.ndarray, labels: np.ndarray, proba: np.ndarray) -> dict[s
         "calibration": pd.concat(curves, ignore_index=True),
         "probability_histogram": pd.concat(histograms, ignore_index=True),
     }
+
+
+def _calibration_curve(
+    truth: np.ndarray, score: np.ndarray, edges: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``calibration_curve(truth, score, n_bins=len(edges) - 1)``, uniform bins, as
+    scikit-learn computes it (tests/test_curves.py holds them equal)."""
+    bins = np.searchsorted(edges[1:-1], score)
+    sums = np.bincount(bins, weights=score, minlength=len(edges))
+    true = np.bincount(bins, weights=truth, minlength=len(edges))
+    total = np.bincount(bins, minlength=len(edges))
+    nonzero = total != 0
+    return true[nonzero] / total[nonzero], sums[nonzero] / total[nonzero]
 
 
 # -- regressors -------------------------------------------------------------------------------
