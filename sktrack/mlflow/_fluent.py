@@ -482,7 +482,12 @@ def _mlflow_frame(frame: Any) -> Any:
         index=frame.index,
     )
     metrics = [c for c in frame.columns if c.startswith("metrics.")]
-    params = {c: _param_column(frame, c) for c in frame.columns if c.startswith("params.")}
+    runs: dict[str, Any] = {}
+    params = {
+        c: pd.Series(_param_column(frame, c, runs), index=frame.index, dtype=object)
+        for c in frame.columns
+        if c.startswith("params.")
+    }
     tags = {c: frame[c] for c in frame.columns if c.startswith("tags.")}
     tags["tags.mlflow.runName"] = frame["run_name"]
     tags["tags.mlflow.parentRunId"] = frame["parent_run_id"]
@@ -494,17 +499,23 @@ def _mlflow_frame(frame: Any) -> Any:
     return pd.concat([out, rest], axis=1)
 
 
-def _param_column(frame: Any, column: str) -> Any:
+def _param_column(frame: Any, column: str, runs: dict[str, Any]) -> list[str | None]:
+    """A params column as MLflow's text.  Where a run lacks the value in the frame (missing, or
+    logged as None, MLflow's "None") or the frame widened the column (ints beside missing
+    values become floats), the run's own params tell."""
     key = column.removeprefix("params.")
-    values = []
-    for run_id, value in zip(frame["run_id"], frame[column], strict=True):
-        if value is None or (isinstance(value, float) and value != value):
-            # missing, or logged as None (MLflow's "None"): only the run itself tells
-            params = sktrack.get_run(run_id).params
-            values.append(param_text(params[key]) if key in params else None)
-        else:
-            values.append(param_text(value))
-    return values
+    values = frame[column]
+    exact = values.dtype == object or not values.isna().any()
+    out: list[str | None] = []
+    for run_id, value in zip(frame["run_id"], values, strict=True):
+        if exact and value is not None and value == value:
+            out.append(param_text(value.item() if hasattr(value, "item") else value))
+            continue
+        if run_id not in runs:
+            runs[run_id] = sktrack.get_run(run_id).params
+        params = runs[run_id]
+        out.append(param_text(params[key]) if key in params else None)
+    return out
 
 
 # -- registry -----------------------------------------------------------------------------
