@@ -25,6 +25,7 @@ from .exceptions import (
     SignatureError,
     SktrackError,
     StoreError,
+    UnsupportedError,
     UntrustedTypesError,
 )
 
@@ -114,6 +115,7 @@ __all__ = [
     "SignatureError",
     "SktrackError",
     "StoreError",
+    "UnsupportedError",
     "UntrustedTypesError",
     "registry",
     *_LAZY,
