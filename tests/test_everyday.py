@@ -44,6 +44,13 @@ def test_last_active_run_is_the_active_one_then_the_last_ended(store: Store) -> 
     assert last.run_id == second.run_id and last.info.status == "FINISHED"
 
 
+def test_log_dict_writes_yaml_for_a_yaml_name(store: Store) -> None:
+    pytest.importorskip("yaml")  # PyYAML comes with the mlflow extra
+    with sktrack.start_run() as run:
+        sktrack.log_dict({"alpha": 0.1}, "config.yaml")
+    assert sktrack.read_artifact(run.run_id, "config.yaml") == b"alpha: 0.1\n"
+
+
 def test_log_text_dict_and_artifacts(store: Store, tmp_path: Path) -> None:
     (tmp_path / "d" / "sub").mkdir(parents=True)
     (tmp_path / "d" / "a.txt").write_text("a")
@@ -51,7 +58,6 @@ def test_log_text_dict_and_artifacts(store: Store, tmp_path: Path) -> None:
     with sktrack.start_run() as run:
         sktrack.log_text("héllo", "notes.txt")
         sktrack.log_dict({"alpha": 0.1, "layers": [1, 2]}, "config.json")
-        sktrack.log_dict({"alpha": 0.1}, "config.yaml")
         sktrack.log_artifacts(tmp_path / "d")
         sktrack.log_artifacts(tmp_path / "d", artifact_path="copy")
     assert sktrack.read_artifact(run.run_id, "notes.txt").decode() == "héllo"
@@ -59,7 +65,6 @@ def test_log_text_dict_and_artifacts(store: Store, tmp_path: Path) -> None:
         "alpha": 0.1,
         "layers": [1, 2],
     }
-    assert sktrack.read_artifact(run.run_id, "config.yaml") == b"alpha: 0.1\n"
     # the folder's contents, not the folder, as MLflow's log_artifacts
     assert {"a.txt", "sub/b.txt", "copy/a.txt", "copy/sub/b.txt"} <= set(
         sktrack.list_artifacts(run.run_id)

@@ -35,12 +35,20 @@ from sktrack.exceptions import (
     StoreError,
 )
 
-with warnings.catch_warnings():
-    # Starlette asks for httpx2 over httpx; either drives the app the same way.
-    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-    from starlette.testclient import TestClient
-
 SURROGATE = "data_\udcff.csv"  # what os.listdir returns for an undecodable file name
+
+
+def _ui_client(store):
+    """A test client on the UI of ``store``; skips where the ui extra is not installed (the
+    core suite on the dependency floors), after everything before it has been checked."""
+    pytest.importorskip("starlette")
+    with warnings.catch_warnings():
+        # Starlette asks for httpx2 over httpx; either drives the app the same way.
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from starlette.testclient import TestClient
+    from sktrack.ui import create_app
+
+    return TestClient(create_app(store), base_url="http://127.0.0.1:5000")
 
 
 class _BadRepr:
@@ -685,19 +693,15 @@ def test_a_single_stage_string_is_one_stage(ctx) -> None:
 
 
 def test_registry_tags_with_valid_text_read_back_and_the_ui_shows_them(ctx) -> None:
-    from sktrack.ui import create_app
-
     registry.set_model_version_tag("prices", 1, "note", "naïve 🚀")
     assert registry.get_model_version("prices", 1).tags["note"] == "naïve 🚀"
-    client = TestClient(create_app(sktrack.get_store()), base_url="http://127.0.0.1:5000")
+    client = _ui_client(sktrack.get_store())
     page = client.get("/models/prices")
     assert page.status_code == 200
     assert "naïve 🚀" in page.text
 
 
 def test_the_ui_shows_a_surrogate_written_before_values_were_checked(ctx) -> None:
-    from sktrack.ui import create_app
-
     store = sktrack.get_store()
     folder = Path(store.fs.local_path("registry/models/prices/events"))
     # an event file as an older sktrack wrote it (JSON escapes the lone surrogate)
@@ -705,7 +709,7 @@ def test_the_ui_shows_a_surrogate_written_before_values_were_checked(ctx) -> Non
            "timestamp": 1, "user": ""}  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "s9999999999.json").write_text(json.dumps(doc))
-    client = TestClient(create_app(store), base_url="http://127.0.0.1:5000")
+    client = _ui_client(store)
     page = client.get("/models/prices")
     assert page.status_code == 200
     assert "bad \\ud800" in page.text
@@ -715,8 +719,6 @@ def test_the_ui_shows_a_surrogate_written_before_values_were_checked(ctx) -> Non
 
 
 def test_after_the_whole_table_the_store_searches_compacts_passes_doctor_and_serves(ctx) -> None:
-    from sktrack.ui import create_app
-
     store = sktrack.get_store()
     expected = _log_accepted()
     for name, act, error, _ in REFUSALS:
@@ -743,7 +745,7 @@ def test_after_the_whole_table_the_store_searches_compacts_passes_doctor_and_ser
         capture_output=True, text=True, env=env, timeout=120,
     )  # fmt: skip
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
-    client = TestClient(create_app(store), base_url="http://127.0.0.1:5000")
+    client = _ui_client(store)
     experiment = sktrack.set_experiment("Default").experiment_id
     for path in ("/", f"/experiments/{experiment}", f"/runs/{run_ids[0]}", "/models/prices"):
         assert client.get(path).status_code == 200, path

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,6 +26,7 @@ from sklearn.preprocessing import OneHotEncoder
 import sktrack
 from sktrack._tracking import scoped_defaults
 
+httpx = pytest.importorskip("httpx")
 pytest.importorskip("uvicorn")
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -46,6 +46,8 @@ _HISTOGRAM_BINS = 50
 _CALIBRATION_BINS = 10
 # Below this many points per class a curve is not thinned further, however many classes.
 _MIN_POINTS_PER_CLASS = 100
+#: The trapezoidal rule: ``numpy.trapezoid`` from NumPy 2, ``numpy.trapz`` before it.
+_trapezoid = getattr(np, "trapezoid", None) or np.trapz
 
 
 def thin_curve(x: np.ndarray, y: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> np.ndarray:
@@ -85,7 +87,7 @@ def _even_along(x: np.ndarray, y: np.ndarray, budget: int) -> np.ndarray:
 
 def _area(x: np.ndarray, y: np.ndarray) -> float:
     finite = np.isfinite(x) & np.isfinite(y)
-    return float(np.trapezoid(y[finite], x[finite])) if finite.sum() > 1 else 0.0
+    return float(_trapezoid(y[finite], x[finite])) if finite.sum() > 1 else 0.0
 
 
 # -- classifiers ------------------------------------------------------------------------------
