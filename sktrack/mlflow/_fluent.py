@@ -118,7 +118,7 @@ def set_experiment(
             "set_experiment needs exactly one of experiment_name and experiment_id, "
             f"got {experiment_name!r} and {experiment_id!r}"
         )
-    name = experiment_name if experiment_id is None else _name_of(experiment_id)
+    name = _name_of(experiment_id) if experiment_id is not None else str(experiment_name)
     sktrack.set_experiment(name)
     return to_experiment(sktrack.get_experiment_by_name(name))
 
@@ -391,7 +391,8 @@ def log_dict(dictionary: Any, artifact_file: str, run_id: str | None = None) -> 
 
 def _with_run(run_id: str | None, call: Any, *args: Any) -> None:
     """``call`` (a fluent verb of sktrack's) aimed at ``run_id``, or at the active run."""
-    if run_id is None or (sktrack.active_run() and sktrack.active_run().run_id == run_id):
+    active = sktrack.active_run()
+    if run_id is None or (active is not None and active.run_id == run_id):
         _target(None)
         call(*args)
         return
