@@ -210,7 +210,8 @@ def test_registry_calls(store: Store) -> None:
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: mlflow.log_input, "fingerprints the data"),
+        (lambda: mlflow.MlflowClient().log_inputs, "mlflow.log_input"),
+        (lambda: mlflow.log_input(mlflow.data.from_numpy(np.eye(2)), tags={"a": "b"}), "set_tags"),
         (lambda: mlflow.log_image, "log_figure"),
         (lambda: mlflow.sklearn.save_model, "mlflow.sklearn.log_model"),
         (lambda: mlflow.MlflowClient().create_registered_model, "with its first version"),
@@ -239,7 +240,7 @@ def test_outside_the_surface_the_error_names_the_sktrack_way(
 
 
 def test_missing_names_are_also_attribute_errors() -> None:
-    assert not hasattr(mlflow, "log_input")  # UnsupportedAttributeError is an AttributeError
+    assert not hasattr(mlflow, "log_image")  # UnsupportedAttributeError is an AttributeError
     assert not hasattr(mlflow.MlflowClient(), "create_run")
     with pytest.raises(AttributeError):
         mlflow.__wrapped__  # noqa: B018  (dunders are plain attribute errors)

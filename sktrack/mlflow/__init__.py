@@ -7,8 +7,8 @@ runs with only its import line changed, and writes an sktrack store.  MLflow's s
 here and nowhere else in sktrack; anything outside this surface raises `UnsupportedError`
 naming the sktrack way.  MLflow itself is never imported.
 
-This package sits above the public face: it imports only ``sktrack``'s public names and
-``sktrack.registry``.
+This package sits above the public face: it imports ``sktrack``'s public names,
+``sktrack.registry``, and the dataset fingerprint of ``sktrack._sklearn`` (for ``mlflow.data``).
 
 Examples
 --------
@@ -31,7 +31,7 @@ from typing import Any
 
 from sktrack.exceptions import SktrackError, UnsupportedError
 
-from . import entities, models, pyfunc, sklearn, tracking
+from . import data, entities, models, pyfunc, sklearn, tracking
 from ._client import MlflowClient
 from ._fluent import (
     ActiveRun,
@@ -51,6 +51,7 @@ from ._fluent import (
     log_artifacts,
     log_dict,
     log_figure,
+    log_input,
     log_metric,
     log_metrics,
     log_param,
@@ -77,6 +78,7 @@ __all__ = [
     "UnsupportedError",
     "active_run",
     "create_experiment",
+    "data",
     "delete_experiment",
     "delete_run",
     "end_run",
@@ -92,6 +94,7 @@ __all__ = [
     "log_artifacts",
     "log_dict",
     "log_figure",
+    "log_input",
     "log_metric",
     "log_metrics",
     "log_param",
@@ -120,9 +123,6 @@ MlflowException = SktrackError
 _WAYS = {
     "autolog": "mlflow.sklearn.autolog() (sktrack.autolog)",
     "log_image": "mlflow.log_figure(figure, name) for a figure, log_artifact for an image file",
-    "log_input": "sktrack fingerprints the data of every tracked fit itself (its digest, "
-    "shape and columns are tags of the run)",
-    "data": "sktrack fingerprints the data of every tracked fit itself",
     "set_experiment_tag": "sktrack experiments carry no tags; tag the runs (mlflow.set_tags)",
     "set_experiment_tags": "sktrack experiments carry no tags; tag the runs (mlflow.set_tags)",
     "delete_tag": "set the tag to another value (mlflow.set_tag)",

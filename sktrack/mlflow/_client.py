@@ -35,7 +35,7 @@ _CLIENT_WAYS = {
     "delete_registered_model": "archive its versions with "
     "transition_model_version_stage(name, version, 'Archived')",
     "set_experiment_tag": "sktrack experiments carry no tags; tag the runs",
-    "log_inputs": "sktrack fingerprints the data of every tracked fit itself",
+    "log_inputs": "log each dataset inside the run: mlflow.log_input(dataset, context)",
     "log_image": "log_figure(figure, name), or log_artifact for an image file",
 }
 

@@ -45,6 +45,7 @@ __all__ = [
     "log_artifacts",
     "log_dict",
     "log_figure",
+    "log_input",
     "log_metric",
     "log_metrics",
     "log_param",
@@ -416,6 +417,25 @@ def log_table(data: Any, artifact_file: str, run_id: str | None = None) -> None:
 
     frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
     _with_run(run_id, sktrack.log_table, frame, artifact_file)
+
+
+def log_input(
+    dataset: Any = None,
+    context: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    model: Any = None,
+) -> None:
+    """A dataset of ``mlflow.data`` as an input of the active run (`sktrack.log_input`)."""
+    refuse_arguments(
+        "log_input",
+        {"tags": tags or None, "model": model},
+        {"tags": "set them on the run: mlflow.set_tags({...})",
+         "model": "inputs belong to runs; log it in the run that logged the model"},
+    )  # fmt: skip
+    if dataset is None:
+        raise InvalidArgumentError("log_input needs a dataset: mlflow.data.from_pandas(df)")
+    _target(None)
+    sktrack.log_input(dataset.features, dataset.name, context=context, targets=dataset.targets)
 
 
 def get_artifact_uri(artifact_path: str | None = None) -> str:

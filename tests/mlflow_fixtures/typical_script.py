@@ -41,6 +41,8 @@ with mlflow.start_run(run_name="baseline", description="ridge on every feature")
     mlflow.log_metrics({"a": 1.0, "b": 2.0})
     mlflow.set_tag("team", "pricing")
     mlflow.set_tags({"owner": "ana", "kind": "baseline"})
+    train = mlflow.data.from_pandas(X_train.assign(target=y_train), targets="target", name="train")
+    mlflow.log_input(train, context="training")
     mlflow.log_dict({"features": list(X.columns)}, "features.json")
     mlflow.log_text("ridge, alpha 1\n", "notes/readme.txt")
     os.makedirs(os.path.join(work, "extra"), exist_ok=True)
@@ -63,6 +65,9 @@ children = mlflow.search_runs(
     experiment_names=["diabetes"],
     filter_string=f"tags.mlflow.parentRunId = '{search_run.info.run_id}' and params.max_depth != ''",
     order_by=["metrics.mean_test_score DESC"],
+)
+with_train = mlflow.search_runs(
+    experiment_names=["diabetes"], filter_string="datasets.name = 'train'"
 )
 by_id = mlflow.search_runs(
     [experiment.experiment_id], filter_string="attributes.status = 'FINISHED'"
@@ -94,6 +99,7 @@ print(
             "best_child_depth": children["params.max_depth"].iloc[0],
             "best_params": {k: str(v) for k, v in search.best_params_.items()},
             "finished_by_id": len(by_id),
+            "with_train": with_train["tags.mlflow.runName"].tolist(),
             "depth_three": sorted(r.data.params["max_depth"] for r in three),
             "baseline_params": dict(baseline_run.data.params),
             "baseline_tags": {k: baseline_run.data.tags[k] for k in ("team", "owner", "kind")},
