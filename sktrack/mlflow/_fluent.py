@@ -19,7 +19,6 @@ from ._entities import (
     RunData,
     RunInfo,
     artifact_uri,
-    param_text,
     to_experiment,
     to_model_version,
     to_run,
@@ -503,12 +502,7 @@ def _mlflow_frame(frame: Any) -> Any:
         index=frame.index,
     )
     metrics = [c for c in frame.columns if c.startswith("metrics.")]
-    runs: dict[str, Any] = {}
-    params = {
-        c: pd.Series(_param_column(frame, c, runs), index=frame.index, dtype=object)
-        for c in frame.columns
-        if c.startswith("params.")
-    }
+    params = _param_columns(frame)
     tags = {c: frame[c] for c in frame.columns if c.startswith("tags.")}
     tags["tags.mlflow.runName"] = frame["run_name"]
     tags["tags.mlflow.parentRunId"] = frame["parent_run_id"]
@@ -520,23 +514,25 @@ def _mlflow_frame(frame: Any) -> Any:
     return pd.concat([out, rest], axis=1)
 
 
-def _param_column(frame: Any, column: str, runs: dict[str, Any]) -> list[str | None]:
-    """A params column as MLflow's text.  Where a run lacks the value in the frame (missing, or
-    logged as None, MLflow's "None") or the frame widened the column (ints beside missing
-    values become floats), the run's own params tell."""
-    key = column.removeprefix("params.")
-    values = frame[column]
-    exact = values.dtype == object or not values.isna().any()
-    out: list[str | None] = []
-    for run_id, value in zip(frame["run_id"], values, strict=True):
-        if exact and value is not None and value == value:
-            out.append(param_text(value.item() if hasattr(value, "item") else value))
-            continue
-        if run_id not in runs:
-            runs[run_id] = sktrack.get_run(run_id).params
-        params = runs[run_id]
-        out.append(param_text(params[key]) if key in params else None)
-    return out
+def _param_columns(frame: Any) -> dict[str, Any]:
+    """The chosen runs' params as MLflow's text: the text form the store keeps beside each
+    typed value (``"0.1"``, ``"None"``, ``"True"``), None where a run lacks the param."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    params = sktrack.get_store().snapshot().params
+    chosen = pa.array(frame["run_id"].tolist(), pa.string())
+    rows = params.filter(pc.is_in(params["run_id"], value_set=chosen))
+    position = {run_id: i for i, run_id in enumerate(frame["run_id"])}
+    columns: dict[str, list[str | None]] = {}
+    for run_id, key, text in zip(*(rows[c].to_pylist() for c in ("run_id", "key", "value")),
+                                 strict=True):  # fmt: skip
+        columns.setdefault(key, [None] * len(frame))[position[run_id]] = text
+    return {
+        f"params.{key}": pd.Series(columns[key], index=frame.index, dtype=object)
+        for key in sorted(columns)
+    }
 
 
 # -- registry -----------------------------------------------------------------------------
