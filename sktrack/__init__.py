@@ -25,6 +25,7 @@ from .exceptions import (
     SignatureError,
     SktrackError,
     StoreError,
+    UnsupportedError,
     UntrustedTypesError,
 )
 
@@ -83,6 +84,7 @@ _LAZY: dict[str, str] = {
     "TrackedHalvingRandomSearchCV": "_sklearn",
     "TrackingCallback": "_sklearn",
     "autolog": "_sklearn",
+    "log_input": "_sklearn",
     # signatures
     "Signature": "_models",
     "infer_signature": "_models",
@@ -114,6 +116,7 @@ __all__ = [
     "SignatureError",
     "SktrackError",
     "StoreError",
+    "UnsupportedError",
     "UntrustedTypesError",
     "registry",
     *_LAZY,
@@ -153,6 +156,7 @@ if TYPE_CHECKING:
     from ._sklearn import TrackedRandomizedSearchCV as TrackedRandomizedSearchCV
     from ._sklearn import TrackingCallback as TrackingCallback
     from ._sklearn import autolog as autolog
+    from ._sklearn import log_input as log_input
     from ._store import Experiment as Experiment
     from ._store import Metric as Metric
     from ._store import ModelVersion as ModelVersion

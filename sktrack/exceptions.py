@@ -17,6 +17,7 @@ catches ``ValueError`` or ``LookupError`` keeps working::
     │   ├── ModelNotFoundError                no registered model of that name
     │   ├── ModelVersionNotFoundError         no such version, stage or alias
     ├── RunStateError(RuntimeError)           no active run, or a run already ended
+    ├── UnsupportedError(NotImplementedError) an MLflow call `sktrack.mlflow` does not speak
     ├── StoreError(OSError)                   the store cannot be read or written
     ├── ModelIntegrityError(ValueError)       a model file whose hash does not match
     └── UntrustedTypesError(TypeError)        a model file that needs types nobody trusted
@@ -52,6 +53,7 @@ __all__ = [
     "SktrackError",
     "SktrackWarning",
     "StoreError",
+    "UnsupportedError",
     "UntrustedTypesError",
     "VersionMismatchWarning",
 ]
@@ -151,6 +153,11 @@ class ModelVersionNotFoundError(NotFoundError):
 
 class RunStateError(SktrackError, RuntimeError):
     """An action that the run's state does not allow (no active run, run already ended)."""
+
+
+class UnsupportedError(SktrackError, NotImplementedError):
+    """An MLflow call, argument or value that `sktrack.mlflow` does not speak; the message
+    names the sktrack way to do it."""
 
 
 class StoreError(SktrackError, OSError):

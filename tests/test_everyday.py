@@ -144,3 +144,29 @@ def test_mlflow_system_tags_filter_sktrack_fields(store: Store) -> None:
     assert len(sktrack.search_runs(filter_string=f"tags.mlflow.user = '{user}'")) == 2
     ordered = sktrack.search_runs(order_by=["tags.mlflow.runName DESC"])["run_name"].tolist()
     assert ordered == ["run-b", "run-a"]
+
+
+def test_log_input_records_a_searchable_dataset(store: Store) -> None:
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": [1.0, 2.0], "b": [3, 4]})
+    with sktrack.start_run() as run:
+        digest = sktrack.log_input(frame, "train", context="training")
+        again = sktrack.log_input(np.eye(2), "probe")
+    with sktrack.start_run() as other:
+        same = sktrack.log_input(frame.copy(), "train", context="test")
+    assert digest == same != again and len(digest) == 8
+    tags = sktrack.get_run(run.run_id).tags
+    assert (tags["sktrack.input.0.name"], tags["sktrack.input.1.name"]) == ("train", "probe")
+    assert tags["sktrack.input.0.context"] == "training" and "sktrack.input.1.context" not in tags
+    cases = {
+        "datasets.name = 'probe'": [run.run_id],
+        f"datasets.digest = '{digest}'": sorted([run.run_id, other.run_id]),
+        "datasets.context = 'test'": [other.run_id],
+        "datasets.name = 'train' and datasets.context = 'training'": [run.run_id],
+    }
+    for filter_string, want in cases.items():
+        assert sorted(sktrack.search_runs(filter_string=filter_string)["run_id"]) == want
+    with pytest.raises(sktrack.InvalidArgumentError, match="context 3 is a int"):
+        sktrack.log_input(frame, context=3)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 
 import sktrack
+import sktrack.mlflow as mlflow
 from sktrack._cli import main
 from sktrack._mlflow import open_source
 from sktrack._mlflow._convert import typed_param
@@ -137,9 +138,19 @@ def test_every_run_param_metric_point_and_tag_arrives(
         assert run.tags.get("sktrack.git.commit") == tags.pop("mlflow.source.git.commit", None)
         tags.pop("mlflow.runName"), tags.pop("mlflow.parentRunId", None)
         assert {k: v for k, v in run.tags.items() if k in tags} == tags
-        for i, name in enumerate(want["inputs"]):
+        for i, (name, digest, context) in enumerate(want["inputs"]):
             assert run.tags[f"sktrack.input.{i}.name"] == name
+            assert run.tags[f"sktrack.input.{i}.digest"] == digest
+            assert run.tags.get(f"sktrack.input.{i}.context", "") == context
+        # read back in MLflow's spelling, the run is what MLflow's own client returned
+        seen = mlflow.get_run(run.run_id)
+        assert seen.data.params == want["params"]
+        assert (seen.info.run_name, seen.info.status) == (want["run_name"], want["status"])
+        assert {k: seen.data.tags.get(k) for k in want["tags"]} == want["tags"]
     parent = next(r for r in live if r["run_name"] == "parent")
+    found = sktrack.search_runs("*", filter_string="datasets.name = 'train-set'")
+    assert found["run_id"].tolist() == [parent["run_id"]]
+    assert sktrack.read_artifact(parent["run_id"], "notes.txt") == b"hello from mlflow\n"
     assert len(sktrack.get_store().metric_history(parent["run_id"], "loss")) == 1000
     assert {"notes.txt", "plots/a.csv", "model/model.skops", "model/MLmodel"} <= set(
         sktrack.list_artifacts(parent["run_id"])
@@ -172,8 +183,11 @@ def test_registry_skops_model_and_refused_pickle(
     assert "pickled/model.pkl" in sktrack.list_artifacts(run_id)  # kept, never loaded
 
 
-def test_second_import_adds_nothing(mlflow_stores: dict[str, Path], tmp_path: Path) -> None:
-    uri = _uri(mlflow_stores["sqlite"])
+@pytest.mark.parametrize("kind", ["sqlite", "mlruns"])
+def test_second_import_adds_nothing(
+    kind: str, mlflow_stores: dict[str, Path], tmp_path: Path
+) -> None:
+    uri = _uri(mlflow_stores[kind])
     sktrack.import_mlflow(uri, store=tmp_path / "s")
     before = _state(tmp_path / "s")
     again = sktrack.import_mlflow(uri, store=tmp_path / "s")

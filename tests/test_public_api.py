@@ -87,3 +87,14 @@ def test_docstring_examples_run(module: str) -> None:
         importlib.import_module(module), extraglobs=names, optionflags=doctest.NORMALIZE_WHITESPACE
     )
     assert results.attempted > 0 and results.failed == 0
+
+
+def test_the_api_reference_lists_every_public_name() -> None:
+    """docs/api.md (the docs site's API reference) names each public object once."""
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).parents[1] / "docs" / "api.md").read_text()
+    documented = {line.rsplit(".", 1)[-1] for line in re.findall(r"^::: (\S+)$", page, re.M)}
+    public = set(sktrack.__all__) - {"registry", "plot"} | set(sktrack.registry.__all__)
+    assert public - documented == set()

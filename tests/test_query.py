@@ -460,10 +460,14 @@ ERRORS = [
     (
         "attributes.colour = 'red'",
         11,
-        "unknown attribute 'colour'; attributes are: end_time, experiment, experiment_id, "
-        "parent_run_id, run_id, run_name, start_time, status",
+        "unknown attribute 'colour'; attributes are: artifact_uri, end_time, experiment, "
+        "experiment_id, parent_run_id, run_id, run_name, start_time, status, user_id",
     ),
-    ("foo.bar = 'x'", 0, "unknown entity 'foo'; use metrics., params., tags. or attributes."),
+    (
+        "foo.bar = 'x'",
+        0,
+        "unknown entity 'foo'; use metrics., params., tags., attributes. or datasets.",
+    ),
     ("r2 > 1", 0, "unknown key 'r2': prefix it with metrics., params., tags. or attributes."),
     (
         "params.solver = lbfgs",
@@ -630,7 +634,7 @@ ORDER_ERRORS = [
     ("metrics.r2 DESC x", 16, "expected ASC, DESC or the end of the order_by item, got 'x'"),
     ("", 0, "expected a key such as metrics.r2, got the end of the filter"),
     ("DESC", 0, "expected a key such as metrics.r2, got 'DESC'"),
-    ("foo.x", 0, "unknown entity 'foo'; use metrics., params., tags. or attributes."),
+    ("foo.x", 0, "unknown entity 'foo'; use metrics., params., tags., attributes. or datasets."),
     ("metrics.`r2", 8, "unterminated quoted key: no closing `"),
 ]
 

@@ -238,12 +238,13 @@ def _import_files(
     if folder is None and run.artifact_uri:
         report.skip(f"artifacts of run {run.run_id}", f"{run.artifact_uri} is not a local folder")
     # MLflow 2.x: models are folders with an MLmodel file among the run's artifacts
-    inner = sorted(p.parent for p in folder.rglob(MLMODEL)) if folder and folder.is_dir() else []
+    inner: list[tuple[Path, str]] = []
     if folder is not None and folder.is_dir():
-        report.artifacts += copy_tree(store, run.run_id, folder, "", have, set(inner))
+        found = sorted(p.parent for p in folder.rglob(MLMODEL))
+        report.artifacts += copy_tree(store, run.run_id, folder, "", have, set(found))
+        inner = [(p, p.relative_to(folder).as_posix()) for p in found]
     names: set[str] = set()
-    for path in inner:
-        name = path.relative_to(folder).as_posix()
+    for path, name in inner:
         _convert(
             store,
             run,
@@ -256,10 +257,10 @@ def _import_files(
         )
         names.add(name)
     for model in models:  # MLflow 3: logged models live outside the run's folder
-        path = local_folder(model.artifact_location, base)
+        location = local_folder(model.artifact_location, base)
         name = _free_name(model.name or "model", names)
         names.add(name)
-        if path is None or not path.is_dir():
+        if location is None or not location.is_dir():
             report.skip(
                 f"model {model.model_id} of run {run.run_id}",
                 f"{model.artifact_location} is not a local folder",
@@ -268,12 +269,12 @@ def _import_files(
         _convert(
             store,
             run,
-            path,
+            location,
             name,
             trusted,
             conversions,
             report,
-            keys=[f"models:/{model.model_id}", str(path)],
+            keys=[f"models:/{model.model_id}", str(location)],
         )
 
 

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._nodes import (
+    DATASET_TAG,
     LIKES,
     LISTS,
     NULLS,
@@ -77,9 +78,13 @@ def _evaluate(node: Node, tables: RunTables, run_ids: pa.Array, kleene: bool) ->
 def _compare(node: Comparison, tables: RunTables, run_ids: pa.Array, kleene: bool) -> pa.Array:
     if node.entity == "attributes":
         return _compare_attribute(node, tables.runs)
-    long = getattr(tables, node.entity)
+    long = tables.tags if node.entity == "datasets" else getattr(tables, node.entity)
     column = "value_num" if node.entity == "params" and _numeric(node.value) else "value"
-    selected = pc.and_(pc.equal(long.column("key"), node.key), pc.is_valid(long.column(column)))
+    if node.entity == "datasets":  # any of the run's inputs
+        keys = pc.match_substring_regex(long.column("key"), DATASET_TAG.format(node.key))
+    else:
+        keys = pc.equal(long.column("key"), node.key)
+    selected = pc.and_(keys, pc.is_valid(long.column(column)))
     rows = long.select(["run_id", column]).filter(selected)
     if node.op in NULLS:
         present = pc.is_in(run_ids, value_set=plain(rows.column("run_id")))
@@ -93,6 +98,8 @@ def _compare(node: Comparison, tables: RunTables, run_ids: pa.Array, kleene: boo
 
 
 def _compare_attribute(node: Comparison, runs: pa.Table) -> pa.Array:
+    if node.key not in runs.column_names:
+        raise KeyError(f"RunTables.runs has no {node.key!r} column for this filter")
     values = plain(runs.column(node.key))
     if node.key in NUMERIC_ATTRIBUTES:
         values = as_float(values)

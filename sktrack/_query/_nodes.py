@@ -10,6 +10,8 @@ import pyarrow as pa
 
 __all__ = [
     "ALL_ATTRIBUTES",
+    "DATASET_KEYS",
+    "DATASET_TAG",
     "LIKES",
     "LISTS",
     "NULLS",
@@ -26,14 +28,19 @@ __all__ = [
     "Value",
 ]
 
-Entity = Literal["metrics", "params", "tags", "attributes"]
+Entity = Literal["metrics", "params", "tags", "attributes", "datasets"]
 Value = str | float | tuple[str | float, ...] | None
 
 _STRING_ATTRIBUTES = frozenset(
-    {"run_id", "run_name", "experiment", "experiment_id", "status", "parent_run_id"}
+    {"run_id", "run_name", "experiment", "experiment_id", "status", "parent_run_id", "artifact_uri"}
 )
 NUMERIC_ATTRIBUTES = frozenset({"start_time", "end_time"})
 ALL_ATTRIBUTES = _STRING_ATTRIBUTES | NUMERIC_ATTRIBUTES
+
+# A run's dataset inputs are tags ``sktrack.input.<i>.<key>``; ``datasets.<key>`` matches a run
+# when any of its inputs does, as MLflow's ``datasets.name`` / ``digest`` / ``context``.
+DATASET_KEYS = frozenset({"name", "digest", "context"})
+DATASET_TAG = r"^sktrack\.input\.[0-9]+\.{}$"
 
 ORDERING = frozenset({"<", "<=", ">", ">="})
 LIKES = frozenset({"LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE"})
@@ -50,7 +57,8 @@ class RunTables:
     runs : pyarrow.Table
         One row per run: ``run_id, run_name, experiment, experiment_id, status`` (strings),
         ``start_time, end_time`` (int64 ms since the epoch; ``end_time`` null while running),
-        ``parent_run_id`` (string, null for a top-level run).
+        ``parent_run_id`` (string, null for a top-level run); ``artifact_uri`` (string) is
+        needed only by a filter or order on it.
     params : pyarrow.Table
         ``run_id, key, value`` (the text form, e.g. ``"0.1"``, ``"True"``, ``"None"``),
         ``value_type`` (``"bool", "int", "float", "str", "none", "repr"``) and ``value_num``

@@ -56,6 +56,8 @@ def _parse_order_item(item: object) -> OrderKey:
         raise FilterSyntaxError(repr(item), 0, "an order_by item must be a string")
     parser = Parser(item)
     entity, key = parser.parse_identifier()
+    if entity == "datasets":
+        raise FilterSyntaxError(item, 0, "runs cannot be ordered by their datasets")
     direction = parser.peek().keyword
     if direction in ("ASC", "DESC"):
         parser.advance()
@@ -78,8 +80,8 @@ def sort_indices(keys: list[OrderKey], tables: RunTables, indices: pa.Array) -> 
     Returns
     -------
     pyarrow.Array
-        ``indices`` reordered.  Missing values (and NaN, and params logged as None) sort last
-        in both directions; ties keep their order in ``indices``.  A param sorts numerically
+        ``indices`` reordered.  NaN, then missing values (and params logged as None), sort
+        last in both directions, as in MLflow; ties keep their order in ``indices``.  A param sorts numerically
         when every value present among ``indices`` is a number, otherwise as text.
 
     Examples
@@ -100,9 +102,14 @@ def sort_indices(keys: list[OrderKey], tables: RunTables, indices: pa.Array) -> 
     sort_keys: list[tuple[str, str]] = []
     for number, key in enumerate(keys):
         values = _sort_values(key, tables, run_ids, indices)
-        # An explicit "missing" column keeps nulls last whatever the direction (and whatever
-        # the pyarrow version: per-key null placement is recent).
-        columns[f"missing{number}"] = pc.is_null(values)
+        # An explicit rank keeps NaN, then missing values, last whatever the direction, as
+        # MLflow orders them (and whatever the pyarrow version: per-key null placement is recent).
+        rank = pc.if_else(pc.is_null(values), 2, 0)
+        if pa.types.is_floating(values.type):
+            nan = pc.fill_null(pc.is_nan(values), False)
+            rank = pc.if_else(nan, 1, rank)
+            values = pc.if_else(nan, pa.scalar(None, values.type), values)
+        columns[f"missing{number}"] = rank
         columns[f"value{number}"] = values
         sort_keys += [(f"missing{number}", "ascending")]
         sort_keys += [(f"value{number}", "ascending" if key.ascending else "descending")]
@@ -129,8 +136,7 @@ def _sort_values(
     # For each selected run, the row of the long table that holds its value (null if none).
     where = pc.index_in(run_ids.take(indices), value_set=plain(rows.column("run_id")))
     if key.entity == "metrics":
-        values = plain(rows.column("value")).take(where)
-        return pc.if_else(pc.is_nan(values), pa.scalar(None, pa.float64()), values)
+        return plain(rows.column("value")).take(where)
     text = plain(rows.column("value")).take(where)
     if key.entity == "params":
         logged_none = pc.equal(plain(rows.column("value_type")).take(where), "none")

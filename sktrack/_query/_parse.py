@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ..exceptions import FilterSyntaxError
 from ._nodes import (
     ALL_ATTRIBUTES,
+    DATASET_KEYS,
     LIKES,
     LISTS,
     NULLS,
@@ -37,8 +38,13 @@ _ENTITIES: dict[str, Entity] = {
     "attributes": "attributes",
     "attr": "attributes",
     "run": "attributes",
+    "dataset": "datasets",
+    "datasets": "datasets",
 }
-_ATTRIBUTE_ALIASES = {"created": "start_time"}  # MLflow's alias, kept for its users
+# MLflow's aliases, kept for its users (``attributes.`Run name` ``)
+_ATTRIBUTE_ALIASES = {"created": "start_time", "run name": "run_name"}
+# MLflow's attributes that sktrack keeps elsewhere
+_ATTRIBUTE_FIELDS: dict[str, tuple[Entity, str]] = {"user_id": ("tags", "sktrack.user")}
 # MLflow's system tags, as scripts written for MLflow filter on them: each names the sktrack
 # field (or tag) that holds what MLflow keeps in that tag
 TAG_ALIASES: dict[str, tuple[Entity, str]] = {
@@ -47,7 +53,7 @@ TAG_ALIASES: dict[str, tuple[Entity, str]] = {
     "mlflow.user": ("tags", "sktrack.user"),
     "mlflow.note.content": ("tags", "sktrack.description"),
 }
-_ATTRIBUTES_TEXT = ", ".join(sorted(ALL_ATTRIBUTES))
+_ATTRIBUTES_TEXT = ", ".join(sorted(ALL_ATTRIBUTES | set(_ATTRIBUTE_FIELDS)))
 _KEYWORDS = frozenset({"AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL", "ASC", "DESC"})
 # Parentheses and NOT recurse; a bound keeps a hostile filter from reaching RecursionError.
 _MAX_DEPTH = 100
@@ -63,6 +69,7 @@ _TOKEN_RE = re.compile(
     |(?P<number>[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)
     |(?P<word>[A-Za-z_][A-Za-z0-9_\-./:]*)
     |(?P<string>'(?:[^']|'')*'|"(?:[^"]|"")*")
+    |(?P<qentity>`(?:[^`]|``)*`\.)
     |(?P<backtick>`(?:[^`]|``)*`)
     |(?P<op><=|>=|!=|=|<|>)
     |(?P<punct>[(),])
@@ -124,6 +131,8 @@ def _bad_character(char: str) -> str:
 def _token_value(kind: str, raw: str) -> str | float:
     if kind == "number":
         return float(raw)
+    if kind == "qentity":  # `metrics`. : a backticked entity name, as MLflow allows
+        return raw[1:-2].replace("``", "`")
     if kind in ("string", "backtick"):
         quote = raw[0]  # a doubled quote stands for one quote character, as in SQL
         return raw[1:-1].replace(quote * 2, quote)
@@ -196,47 +205,68 @@ class Parser:
 
     def parse_identifier(self) -> tuple[Entity, str]:
         token = self.advance()
+        if token.kind == "qentity":
+            return self.entity_key(token, str(token.value), "", token.end)
         if token.kind != "word" or token.keyword is not None:
             got = f"got {token.text!r}" if token.text else "got the end of the filter"
             raise self.fail(token.pos, f"expected a key such as metrics.r2, {got}")
         prefix, dot, key = token.text.partition(".")
         if not dot:  # a bare name is an attribute, as in MLflow
-            if _ATTRIBUTE_ALIASES.get(prefix.lower(), prefix.lower()) not in ALL_ATTRIBUTES:
+            name = prefix.lower()
+            if _ATTRIBUTE_ALIASES.get(name, name) not in ALL_ATTRIBUTES | set(_ATTRIBUTE_FIELDS):
                 raise self.fail(
                     token.pos,
                     f"unknown key {prefix!r}: prefix it with metrics., params., tags. "
                     "or attributes.",
                 )
-            return "attributes", self.attribute(prefix, token.pos)
+            return self.resolve("attributes", self.attribute(prefix, token.pos))
+        return self.entity_key(token, prefix, key, token.pos + len(prefix) + 1)
+
+    def entity_key(self, token: _Token, prefix: str, key: str, key_pos: int) -> tuple[Entity, str]:
         entity = _ENTITIES.get(prefix.lower())
         if entity is None:
             raise self.fail(
                 token.pos,
-                f"unknown entity {prefix!r}; use metrics., params., tags. or attributes.",
+                f"unknown entity {prefix!r}; use metrics., params., tags., attributes. "
+                "or datasets.",
             )
         if not key:
             key = self.quoted_key(token, entity)
         elif entity == "attributes":
-            key = self.attribute(key, token.pos + len(prefix) + 1)
+            key = self.attribute(key, key_pos)
+        if entity == "datasets" and key not in DATASET_KEYS:
+            raise self.fail(
+                key_pos, f"unknown dataset key {key!r}; datasets. takes name, digest or context"
+            )
+        return self.resolve(entity, key)
+
+    def resolve(self, entity: Entity, key: str) -> tuple[Entity, str]:
+        """MLflow's system tags and attributes as the sktrack fields that hold them."""
         if entity == "tags" and key in TAG_ALIASES:
             return TAG_ALIASES[key]
+        if entity == "attributes" and key in _ATTRIBUTE_FIELDS:
+            return _ATTRIBUTE_FIELDS[key]
         return entity, key
 
     def quoted_key(self, entity_token: _Token, entity: Entity) -> str:
         token = self.peek()
         quoted = token.kind == "backtick" or (token.kind == "string" and token.text[0] == '"')
+        if token.kind == "word" and entity_token.kind == "qentity" and token.keyword is None:
+            quoted = True  # `metrics`.r2
         if not quoted or token.pos != entity_token.end:
             raise self.fail(entity_token.end, f"missing key after {entity_token.text!r}")
         self.advance()
         if not token.value:
             raise self.fail(token.pos, "empty key")
+        if entity == "attributes" and token.kind == "word":
+            return self.attribute(str(token.value), token.pos)
         if entity == "attributes":
             return self.attribute(str(token.value), token.pos)
         return str(token.value)
 
     def attribute(self, name: str, pos: int) -> str:
         name = _ATTRIBUTE_ALIASES.get(name.lower(), name.lower())
-        if name not in ALL_ATTRIBUTES:
+        if name not in ALL_ATTRIBUTES and name not in _ATTRIBUTE_FIELDS:
             raise self.fail(pos, _NO_ATTRIBUTE.format(name))
         return name
 

@@ -15,6 +15,7 @@ from ._callback import TrackingCallback
 from ._dataset import dataset_fingerprint
 from ._estimator import TrackedEstimator
 from ._fit_logging import SIGNATURE_ARTIFACT, log_fit
+from ._inputs import log_input
 from ._metrics import compute_metrics, task_of
 from ._search import (
     TrackedGridSearchCV,
@@ -36,6 +37,7 @@ __all__ = [
     "compute_metrics",
     "dataset_fingerprint",
     "log_fit",
+    "log_input",
     "log_search_results",
     "task_of",
 ]

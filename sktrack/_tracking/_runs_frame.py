@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RUN_COLUMNS",
+    "artifact_uri",
     "experiment_names_of",
     "lifecycle_mask",
     "parse_view",
@@ -65,6 +66,8 @@ def select_runs(
         names = experiment_names_of(snap.experiments, experiment_names)
         runs = runs.filter(pc.is_in(runs["experiment"], value_set=pa.array(names, pa.string())))
     runs = runs.filter(lifecycle_mask(store, runs, snap.tags, view))
+    if _mentions("artifact_uri", filter_string, order_by):
+        runs = runs.append_column("artifact_uri", _artifact_uris(store, runs["run_id"]))
     tables = RunTables(runs=runs, params=snap.params, metrics=snap.latest_metrics, tags=snap.tags)
     mask = evaluate_filter(node, tables)
     indices = pc.indices_nonzero(mask)
@@ -75,6 +78,26 @@ def select_runs(
     if max_results is not None:
         indices = indices.slice(0, min(max_results, len(indices)))
     return tables, runs.take(indices)
+
+
+def _mentions(word: str, filter_string: str, order_by: Sequence[str] | str | None) -> bool:
+    items = [order_by] if isinstance(order_by, str) else list(order_by or [])
+    return any(isinstance(t, str) and word in t for t in [filter_string or "", *items])
+
+
+def artifact_uri(store: Store, run_id: str) -> str:
+    """Where a run's artifacts live, as a URI (MLflow's ``artifact_uri``): ``file://`` and the
+    folder's absolute path on a local store, the store's URI and the folder otherwise."""
+    folder = store.artifact_dir(run_id)
+    local = store.fs.local_path(folder)
+    return f"file://{local}" if local else f"{store.location.rstrip('/')}/{folder}"
+
+
+def _artifact_uris(store: Store, run_ids: pa.ChunkedArray) -> pa.Array:
+    import pyarrow.compute as pc
+
+    prefix = artifact_uri(store, "\0").removesuffix("\0")
+    return pc.binary_join_element_wise(prefix, run_ids, "")
 
 
 def search(

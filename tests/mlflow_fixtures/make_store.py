@@ -160,7 +160,14 @@ def dump(uri: str, path: str) -> None:
                         )
                         for key in run.data.metrics
                     },
-                    "inputs": [d.dataset.name for d in (run.inputs.dataset_inputs or [])],
+                    "inputs": [
+                        [
+                            d.dataset.name,
+                            d.dataset.digest,
+                            {t.key: t.value for t in d.tags}.get("mlflow.data.context", ""),
+                        ]
+                        for d in (run.inputs.dataset_inputs or [])
+                    ],
                 }
             )
     for rm in client.search_registered_models():
