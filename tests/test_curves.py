@@ -261,5 +261,7 @@ def test_counted_tables_equal_scikit_learns_with_weights_and_labels_outside_the_
             y, y_pred, labels=labels, sample_weight=weight, zero_division=0.0
         )
         per_class = tables["per_class"]
-        for column, want in zip(["precision", "recall", "f1", "support"], [p, r, f, s], strict=True):
+        for column, want in zip(
+            ["precision", "recall", "f1", "support"], [p, r, f, s], strict=True
+        ):
             np.testing.assert_allclose(per_class[column], want, rtol=1e-12, atol=0)
