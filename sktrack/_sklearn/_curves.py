@@ -47,7 +47,7 @@ _CALIBRATION_BINS = 10
 # Below this many points per class a curve is not thinned further, however many classes.
 _MIN_POINTS_PER_CLASS = 100
 #: The trapezoidal rule: ``numpy.trapezoid`` from NumPy 2, ``numpy.trapz`` before it.
-_trapezoid = getattr(np, "trapezoid", None) or np.trapz
+_trapezoid = getattr(np, "trapezoid", None) or np.trapz  # type: ignore[attr-defined]
 
 
 def thin_curve(x: np.ndarray, y: np.ndarray, max_points: int = MAX_CURVE_POINTS) -> np.ndarray:

@@ -110,10 +110,11 @@ def import_run(store: Store, run: ImportedRun, stored: StoredRun | None = None) 
 
 
 def _info_records(info: RunInfo, stored: StoredRun | None) -> list[list[Any]]:
-    record = [
+    updated_at = int(info.end_time or info.start_time) * 1_000_000
+    record: list[Any] = [
         "r", info.run_id, info.experiment_id, info.run_name, info.status.value,
         info.start_time, info.end_time, info.parent_run_id, info.user, info.host, info.pid,
-        int(info.end_time or info.start_time) * 1_000_000,
+        updated_at,
     ]  # fmt: skip
     if stored is not None:
         old = stored.info
@@ -123,7 +124,7 @@ def _info_records(info: RunInfo, stored: StoredRun | None) -> list[list[Any]]:
                info.parent_run_id, info.experiment_id]  # fmt: skip
         if same == new:
             return []
-        record[-1] = max(record[-1], int(old["updated_at"]) + 1)
+        record[-1] = max(updated_at, int(old["updated_at"]) + 1)
     return [record]
 
 
