@@ -189,6 +189,7 @@ def write_model_folder(
         created_at=time.time_ns() // 1_000_000,
     )
     fs.write_atomic(join(folder, MLMODEL_FILE), _mlmodel(folder, meta))
+    fs.sync()  # the files model.json vouches for are durable before it is published
     fs.write_atomic(join(folder, META_FILE), meta.to_json())  # last: the folder is complete
     return meta
 
@@ -393,6 +394,7 @@ def log_model_into(run: Run, estimator: Any, name: str, signature: Any) -> Model
             "overwritten: pass another name, or start a new run"
         )
     meta = write_model_folder(store.fs, folder, estimator, signature)
+    store.settle(run.run_id)
     return ModelInfo(
         model_uri=f"runs:/{run.run_id}/{name}",
         run_id=run.run_id,

@@ -2,8 +2,20 @@
 
 Every path is relative to the store's root and uses ``/``.  The operations are the ones an
 object store can also offer atomically: publish a whole file (``write_atomic``), create a file
-only if it does not exist (``create_exclusive``), list, read and delete.  ``append`` is the one
-operation that only a local disk has; it backs the write-ahead log of open runs.
+only if it does not exist (``create_exclusive``), list, read and delete.  ``append`` and
+``open_append`` are the operations that only a local disk has; they back the write-ahead log of
+open runs.
+
+Durability (`Durability`, ``$SKTRACK_DURABILITY``): on a local disk, at ``run`` and ``always``
+a published file is fsynced before its rename (so a name never points at data that a power
+loss could empty), and its folder is fsynced at the next `FileSystem.sync`, which the store
+calls before it deletes anything the file supersedes and before it acknowledges a run as ended;
+``create_exclusive`` is durable when it returns.  At ``process`` nothing is fsynced.  On object
+storage a PUT is atomic and durable when it returns, so there `sync` has nothing to do.
+
+`LocalFileSystem` makes its system calls through an `OsCalls`, so that a test can record
+every create, write, fsync, rename, link, unlink and folder fsync it makes (the crash tests
+replay them).
 """
 
 from __future__ import annotations
@@ -11,22 +23,26 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ..exceptions import InvalidArgumentError
+from ._durability import Durability, durability_from_env
 
 if TYPE_CHECKING:
     import pyarrow.fs
 
 __all__ = [
+    "AppendFile",
     "FileInfo",
     "FileList",
     "FileSystem",
     "LocalFileSystem",
     "Names",
+    "OsCalls",
     "unique_name",
 ]
 
@@ -49,11 +65,14 @@ class FileSystem(Protocol):
     """What the store needs from a file system; see the module docstring."""
 
     location: str
+    durability: Durability
 
     def read_bytes(self, path: str) -> bytes: ...
     def write_atomic(self, path: str, data: bytes) -> None: ...
     def create_exclusive(self, path: str, data: bytes) -> bool: ...
     def append(self, path: str, data: bytes) -> None: ...
+    def open_append(self, path: str) -> AppendFile: ...
+    def sync(self) -> None: ...
     def list(self, folder: str, suffix: str = "") -> FileList: ...
     def list_dirs(self, folder: str) -> Names: ...
     def count(self, folder: str, suffix: str = "") -> int: ...
@@ -71,12 +90,96 @@ def unique_name(prefix: str = "", suffix: str = "") -> str:
     return f"{prefix}{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}{suffix}"
 
 
+class OsCalls:
+    """The system calls that `LocalFileSystem` writes with (absolute paths, OS descriptors)."""
+
+    def mkdir(self, path: str) -> None:
+        os.mkdir(path)
+
+    def open(self, path: str, flags: int) -> int:
+        return os.open(path, flags, 0o644)
+
+    def write(self, fd: int, data: bytes | memoryview) -> int:
+        return os.write(fd, data)
+
+    def fsync(self, fd: int) -> None:
+        os.fsync(fd)
+
+    def close(self, fd: int) -> None:
+        os.close(fd)
+
+    def rename(self, src: str, dst: str) -> None:
+        os.replace(src, dst)
+
+    def link(self, src: str, dst: str) -> None:
+        os.link(src, dst)
+
+    def unlink(self, path: str) -> None:
+        os.unlink(path)
+
+    def fsync_dir(self, path: str) -> None:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+
+
+class AppendFile:
+    """A file created exclusively and appended to with one ``write`` per call (a segment)."""
+
+    def __init__(self, fs: LocalFileSystem, path: Path) -> None:
+        self._fs = fs
+        self._calls = fs.calls
+        self._path = path
+        fs._ensure_dir(path.parent)
+        self._fd = self._calls.open(str(path), _NEW | os.O_APPEND)
+        self._durable_name = False
+
+    def write(self, data: bytes) -> None:
+        """Append ``data``: once this returns, a kill -9 of this process cannot lose it."""
+        view = memoryview(data)
+        while view:
+            view = view[self._calls.write(self._fd, view) :]
+
+    def commit(self, *, end: bool) -> None:
+        """Make what was written durable as the level asks: every write at ``always``, the
+        whole file when it ``end``s at ``run``, never at ``process``."""
+        level = self._fs.durability
+        if level is Durability.PROCESS or (level is Durability.RUN and not end):
+            return
+        self._calls.fsync(self._fd)
+        if not self._durable_name:
+            self._fs._pending(self._path.parent)
+            self._durable_name = True
+        self._fs.sync()
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def close(self) -> None:
+        self._calls.close(self._fd)
+
+
 class LocalFileSystem:
     """A store on a local disk (or anything mounted like one)."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        root: str | os.PathLike[str],
+        *,
+        durability: Durability | None = None,
+        calls: OsCalls | None = None,
+    ) -> None:
         self.root = Path(root).expanduser().absolute()
         self.location = str(self.root)
+        self.durability = durability_from_env() if durability is None else durability
+        self.calls = calls or OsCalls()
+        self._dirty: set[Path] = set()  # folders whose new entries are not fsynced yet
+        self._dirty_lock = threading.Lock()
 
     def _abs(self, path: str) -> Path:
         if path.startswith("/") or ".." in path.split("/"):
@@ -88,47 +191,117 @@ class LocalFileSystem:
     def read_bytes(self, path: str) -> bytes:
         return self._abs(path).read_bytes()
 
-    def write_atomic(self, path: str, data: bytes) -> None:
-        """Write to a temporary file outside every glob readers use, then rename into place."""
-        target = self._abs(path)
+    # -- durability ------------------------------------------------------------------
+
+    def _durable(self) -> bool:
+        return self.durability is not Durability.PROCESS
+
+    def _pending(self, folder: Path) -> None:
+        """Remember that ``folder`` has an entry to fsync at the next `sync`."""
+        if self._durable():
+            with self._dirty_lock:
+                self._dirty.add(folder)
+
+    def sync(self) -> None:
+        """Fsync every folder that got an entry since the last call: what was published
+        before it survives a power loss (a no-op at ``process``)."""
+        with self._dirty_lock:
+            folders, self._dirty = self._dirty, set()
+        # deepest first: a folder's own entries before the entry that names it
+        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+            try:
+                self.calls.fsync_dir(str(folder))
+            except FileNotFoundError:  # removed since (a test's tmp_path, a cleaned tmp/)
+                continue
+
+    def _ensure_dir(self, folder: Path) -> None:
+        """Create ``folder`` and its missing parents, each one's entry pending in its parent."""
+        if folder.is_dir():
+            return
+        missing = []
+        while not folder.is_dir():
+            missing.append(folder)
+            folder = folder.parent
+        for new in reversed(missing):
+            try:
+                self.calls.mkdir(str(new))
+            except FileExistsError:  # another writer made it meanwhile
+                continue
+            self._pending(new.parent)
+
+    def _write_new(self, path: Path, data: bytes | memoryview) -> None:
+        """Write a new file whole; fsynced unless the level is ``process``."""
+        fd = self.calls.open(str(path), _NEW)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[self.calls.write(fd, view) :]
+            if self._durable():
+                self.calls.fsync(fd)
+        finally:
+            self.calls.close(fd)
+
+    def _tmp(self) -> Path:
         tmp = self.root / "tmp" / unique_name(suffix=".tmp")
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
+        self._ensure_dir(tmp.parent)
+        return tmp
+
+    # -- writing ---------------------------------------------------------------------
+
+    def write_atomic(self, path: str, data: bytes) -> None:
+        """Write to a temporary file outside every glob readers use, then rename into place.
+
+        At ``run`` and ``always`` the data is fsynced before the rename, and the target's
+        folder is fsynced at the next `sync` (at once, at ``always``).
+        """
+        target = self._abs(path)
+        tmp = self._tmp()
+        self._ensure_dir(target.parent)
+        self._write_new(tmp, data)
+        self.calls.rename(str(tmp), str(target))
+        self._pending(target.parent)
+        if self.durability is Durability.ALWAYS:
+            self.sync()
 
     def create_exclusive(self, path: str, data: bytes) -> bool:
         """Create ``path`` holding ``data`` unless it exists; return whether this call created it.
 
         The content is written to a temporary file first and then hard-linked into place, so a
-        reader never sees a half-written file and two racing creators cannot both win.
+        reader never sees a half-written file and two racing creators cannot both win.  Unless
+        the level is ``process``, everything published before it, and then the new file, are
+        durable when it returns.
         """
         target = self._abs(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.root / "tmp" / unique_name(suffix=".tmp")
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
+        self._ensure_dir(target.parent)
+        tmp = self._tmp()
+        self._write_new(tmp, data)
+        self.sync()  # what this file may refer to (a model's copy) is durable first
         try:
-            os.link(tmp, target)
+            self.calls.link(str(tmp), str(target))
         except FileExistsError:
             return False
         finally:
-            tmp.unlink()
+            self.calls.unlink(str(tmp))
+        self._pending(target.parent)
+        self.sync()
         return True
 
     def append(self, path: str, data: bytes) -> None:
         """Append with one ``write`` on an O_APPEND descriptor: once it returns, a kill -9 of
         this process cannot lose it (the kernel holds it)."""
         target = self._abs(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._ensure_dir(target.parent)
+        fd = self.calls.open(str(target), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view) :]
+                view = view[self.calls.write(fd, view) :]
         finally:
-            os.close(fd)
+            self.calls.close(fd)
+
+    def open_append(self, path: str) -> AppendFile:
+        """Create ``path`` exclusively, to append to it (`AppendFile`)."""
+        return AppendFile(self, self._abs(path))
 
     def list(self, folder: str, suffix: str = "") -> FileList:
         """Files directly in ``folder`` whose names end with ``suffix``, sorted by name."""
@@ -169,7 +342,7 @@ class LocalFileSystem:
 
     def delete(self, path: str) -> None:
         with contextlib.suppress(FileNotFoundError):
-            self._abs(path).unlink()
+            self.calls.unlink(str(self._abs(path)))
 
     def local_path(self, path: str) -> str | None:
         return str(self._abs(path))
