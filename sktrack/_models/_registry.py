@@ -181,6 +181,7 @@ def register_model(
     with contextlib.suppress(FileNotFoundError):
         mlmodel = location.fs.read_bytes(join(location.folder, MLMODEL_FILE))
         fs.write_atomic(join(copy, MLMODEL_FILE), mlmodel)
+    fs.sync()  # the copy's files are durable before the model.json that completes it
     fs.write_atomic(join(copy, "model.json"), meta.to_json())
     record = {
         "format_version": FORMAT_VERSION,
