@@ -252,12 +252,17 @@ def _materialize(tree: dict[str, bytes | None], folder: Path) -> None:
 
 
 def _run_facts(run: sktrack.Run) -> dict[str, Any]:
+    store = run.store
     return {
         "status": run.info.status,
         "end_time": run.info.end_time,
         "params": run.params,
         "metrics": run.metrics,
         "tags": run.tags,
+        "artifacts": {
+            path: hashlib.sha256(store.read_artifact(run.run_id, path)).hexdigest()
+            for path in store.list_artifacts(run.run_id)
+        },
     }
 
 
@@ -404,6 +409,7 @@ def _ended_run(store: Store, calls: RecordingCalls, i: int, *, steps: int = 2) -
         for step in range(steps):
             run.log_metrics({"loss": 1 / (i + step + 1)}, step=step)
         run.set_tags({"team": "x"})
+        store.write_artifact(run.run_id, f"notes/{i}.txt", b"what this run tried" * i)
     calls.mark("ended", run.run_id, _run_facts(store.get_run(run.run_id)))
     return run.run_id
 

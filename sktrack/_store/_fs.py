@@ -25,6 +25,8 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -68,11 +70,11 @@ class FileSystem(Protocol):
     durability: Durability
 
     def read_bytes(self, path: str) -> bytes: ...
-    def write_atomic(self, path: str, data: bytes) -> None: ...
+    def write_atomic(self, path: str, data: bytes, *, lazy: bool = False) -> None: ...
     def create_exclusive(self, path: str, data: bytes) -> bool: ...
     def append(self, path: str, data: bytes) -> None: ...
     def open_append(self, path: str) -> AppendFile: ...
-    def sync(self) -> None: ...
+    def sync(self, folder: str | None = None) -> None: ...
     def list(self, folder: str, suffix: str = "") -> FileList: ...
     def list_dirs(self, folder: str) -> Names: ...
     def count(self, folder: str, suffix: str = "") -> int: ...
@@ -151,11 +153,10 @@ class AppendFile:
         level = self._fs.durability
         if level is Durability.PROCESS or (level is Durability.RUN and not end):
             return
-        self._calls.fsync(self._fd)
         if not self._durable_name:
             self._fs._pending(self._path.parent)
             self._durable_name = True
-        self._fs.sync()
+        self._fs._sync(None, self._fd)
 
     def fileno(self) -> int:
         return self._fd
@@ -179,7 +180,9 @@ class LocalFileSystem:
         self.durability = durability_from_env() if durability is None else durability
         self.calls = calls or OsCalls()
         self._dirty: set[Path] = set()  # folders whose new entries are not fsynced yet
+        self._unsynced: set[Path] = set()  # files published lazily, data not fsynced yet
         self._dirty_lock = threading.Lock()
+        self._fsync_pool: tuple[int, ThreadPoolExecutor] | None = None
 
     def _abs(self, path: str) -> Path:
         if path.startswith("/") or ".." in path.split("/"):
@@ -202,17 +205,56 @@ class LocalFileSystem:
             with self._dirty_lock:
                 self._dirty.add(folder)
 
-    def sync(self) -> None:
-        """Fsync every folder that got an entry since the last call: what was published
-        before it survives a power loss (a no-op at ``process``)."""
+    def sync(self, folder: str | None = None) -> None:
+        """Fsync what was published since the last call, files published lazily and every
+        folder that got an entry: it then survives a power loss (a no-op at ``process``).
+        With ``folder``, only that folder and its lazy files: they are then durable before
+        any file published into it later."""
+        self._sync(None if folder is None else self._abs(folder))
+
+    def _sync(self, folder: Path | None, fd: int | None = None) -> None:
         with self._dirty_lock:
-            folders, self._dirty = self._dirty, set()
-        # deepest first: a folder's own entries before the entry that names it
-        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-            try:
-                self.calls.fsync_dir(str(folder))
-            except FileNotFoundError:  # removed since (a test's tmp_path, a cleaned tmp/)
-                continue
+            if folder is None:
+                folders, self._dirty = self._dirty, set()
+                files, self._unsynced = self._unsynced, set()
+            else:
+                folders = {folder} & self._dirty
+                files = {f for f in self._unsynced if f.parent == folder}
+                self._dirty -= folders
+                self._unsynced -= files
+        jobs = [lambda f=f: self._fsync_file(f) for f in files]
+        jobs += [lambda f=f: self._fsync_dir(f) for f in folders]
+        if fd is not None:
+            jobs.append(lambda: self.calls.fsync(fd))
+        self._at_once(jobs)
+
+    def _at_once(self, jobs: list[Callable[[], None]]) -> None:
+        """Run fsyncs concurrently: the file system commits them together (one journal
+        commit, where one after another would each wait for their own)."""
+        if len(jobs) == 1:
+            jobs[0]()
+        elif jobs:
+            list(self._pool().map(lambda job: job(), jobs))  # raises the first error
+
+    def _fsync_file(self, path: Path) -> None:
+        try:
+            fd = self.calls.open(str(path), os.O_RDONLY)
+        except FileNotFoundError:  # deleted since (a refused model file)
+            return
+        try:
+            self.calls.fsync(fd)
+        finally:
+            self.calls.close(fd)
+
+    def _fsync_dir(self, folder: Path) -> None:
+        with contextlib.suppress(FileNotFoundError):  # removed since (a cleaned tmp_path)
+            self.calls.fsync_dir(str(folder))
+
+    def _pool(self) -> ThreadPoolExecutor:
+        # one per process: a forked child has none of its parent's threads
+        if self._fsync_pool is None or self._fsync_pool[0] != os.getpid():
+            self._fsync_pool = (os.getpid(), ThreadPoolExecutor(8, "sktrack-fsync"))
+        return self._fsync_pool[1]
 
     def _ensure_dir(self, folder: Path) -> None:
         """Create ``folder`` and its missing parents, each one's entry pending in its parent."""
@@ -229,14 +271,14 @@ class LocalFileSystem:
                 continue
             self._pending(new.parent)
 
-    def _write_new(self, path: Path, data: bytes | memoryview) -> None:
-        """Write a new file whole; fsynced unless the level is ``process``."""
+    def _write_new(self, path: Path, data: bytes | memoryview, *, fsync: bool = True) -> None:
+        """Write a new file whole; fsynced unless the level is ``process`` (or not ``fsync``)."""
         fd = self.calls.open(str(path), _NEW)
         try:
             view = memoryview(data)
             while view:
                 view = view[self.calls.write(fd, view) :]
-            if self._durable():
+            if fsync and self._durable():
                 self.calls.fsync(fd)
         finally:
             self.calls.close(fd)
@@ -248,17 +290,23 @@ class LocalFileSystem:
 
     # -- writing ---------------------------------------------------------------------
 
-    def write_atomic(self, path: str, data: bytes) -> None:
+    def write_atomic(self, path: str, data: bytes, *, lazy: bool = False) -> None:
         """Write to a temporary file outside every glob readers use, then rename into place.
 
         At ``run`` and ``always`` the data is fsynced before the rename, and the target's
-        folder is fsynced at the next `sync` (at once, at ``always``).
+        folder is fsynced at the next `sync` (at once, at ``always``).  ``lazy`` (at ``run``,
+        for a new file that nothing refers to yet, such as an open run's artifact): the data
+        too is fsynced at the next `sync`, together with everything else that waits for it.
         """
         target = self._abs(path)
         tmp = self._tmp()
         self._ensure_dir(target.parent)
-        self._write_new(tmp, data)
+        later = lazy and self.durability is Durability.RUN and not target.exists()
+        self._write_new(tmp, data, fsync=not later)
         self.calls.rename(str(tmp), str(target))
+        if later:
+            with self._dirty_lock:
+                self._unsynced.add(target)
         self._pending(target.parent)
         if self.durability is Durability.ALWAYS:
             self.sync()

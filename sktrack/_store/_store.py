@@ -274,7 +274,7 @@ class Store:
         """Publish ``data`` as the run's artifact ``path``; returns the store-relative path."""
         self.run_info(run_id)
         target = self._artifact_path(run_id, path)
-        self.fs.write_atomic(target, data)
+        self.fs.write_atomic(target, data, lazy=True)  # durable when the run ends
         self.settle(run_id)
         return target
 
