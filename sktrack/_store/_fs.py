@@ -21,6 +21,7 @@ replay them).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import threading
@@ -222,10 +223,10 @@ class LocalFileSystem:
                 files = {f for f in self._unsynced if f.parent == folder}
                 self._dirty -= folders
                 self._unsynced -= files
-        jobs = [lambda f=f: self._fsync_file(f) for f in files]
-        jobs += [lambda f=f: self._fsync_dir(f) for f in folders]
+        jobs: list[Callable[[], None]] = [functools.partial(self._fsync_file, f) for f in files]
+        jobs += [functools.partial(self._fsync_dir, f) for f in folders]
         if fd is not None:
-            jobs.append(lambda: self.calls.fsync(fd))
+            jobs.append(functools.partial(self.calls.fsync, fd))
         self._at_once(jobs)
 
     def _at_once(self, jobs: list[Callable[[], None]]) -> None:
@@ -267,8 +268,10 @@ class LocalFileSystem:
         for new in reversed(missing):
             try:
                 self.calls.mkdir(str(new))
-            except FileExistsError:  # another writer made it meanwhile
-                continue
+            except FileExistsError:
+                if new.is_dir():  # another writer made it meanwhile
+                    continue
+                raise
             self._pending(new.parent)
 
     def _write_new(self, path: Path, data: bytes | memoryview, *, fsync: bool = True) -> None:
