@@ -3,8 +3,9 @@
 One process logging into one run writes one segment, ``wal/<unique>.<run_id>.jsonl``.  Each log
 call is one ``write`` of whole lines on an O_APPEND descriptor, so once the call returns a
 ``kill -9`` cannot lose it.  Ending the run appends a close line (fsynced at the default
-durability, ``run``; every write is at ``always``); a closed segment never changes again, and compaction folds closed segments into Parquet.  Readers read open and closed segments
-alike, so what a running process logged is visible at once.
+durability, ``run``; every write is at ``always``); a closed segment never changes again, and
+compaction folds closed segments into Parquet.  Readers read open and closed segments alike,
+so what a running process logged is visible at once.
 
 Lines are JSON arrays whose first item says what they hold::
 
@@ -70,8 +71,8 @@ class SegmentWriter:
         data = b"".join(_dumps(r) for r in records)
         if self._fd is None or not self.owned_here():
             path = self._new_path()
-            if self.fs.local_path(path) is None:  # object storage cannot append: a closed
-                self.fs.write_atomic(path, self._header() + data + _CLOSE)  # segment per write
+            if self.fs.local_path(path) is None:  # object storage: a closed segment per write
+                self.fs.write_atomic(path, self._header() + data + _CLOSE)
                 return
             self._open(path)
         self._append(data + _CLOSE if close else data)
