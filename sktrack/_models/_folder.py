@@ -189,8 +189,8 @@ def write_model_folder(
         created_at=time.time_ns() // 1_000_000,
     )
     fs.write_atomic(join(folder, MLMODEL_FILE), _mlmodel(folder, meta), lazy=True)
-    fs.sync(folder)  # the files model.json vouches for are durable before it is published
-    fs.write_atomic(join(folder, META_FILE), meta.to_json())  # last: the folder is complete
+    # last: the folder is complete, and what model.json vouches for is durable before it
+    fs.write_atomic(join(folder, META_FILE), meta.to_json(), last=True)
     return meta
 
 

@@ -181,8 +181,8 @@ def register_model(
     with contextlib.suppress(FileNotFoundError):
         mlmodel = location.fs.read_bytes(join(location.folder, MLMODEL_FILE))
         fs.write_atomic(join(copy, MLMODEL_FILE), mlmodel, lazy=True)
-    fs.sync(copy)  # the copy's files are durable before the model.json that completes it
-    fs.write_atomic(join(copy, "model.json"), meta.to_json())
+    # last: the copy's files are durable before the model.json that completes it
+    fs.write_atomic(join(copy, "model.json"), meta.to_json(), last=True)
     record = {
         "format_version": FORMAT_VERSION,
         "name": name,

@@ -71,11 +71,13 @@ class FileSystem(Protocol):
     durability: Durability
 
     def read_bytes(self, path: str) -> bytes: ...
-    def write_atomic(self, path: str, data: bytes, *, lazy: bool = False) -> None: ...
+    def write_atomic(
+        self, path: str, data: bytes, *, lazy: bool = False, last: bool = False
+    ) -> None: ...
     def create_exclusive(self, path: str, data: bytes) -> bool: ...
     def append(self, path: str, data: bytes) -> None: ...
     def open_append(self, path: str) -> AppendFile: ...
-    def sync(self, folder: str | None = None) -> None: ...
+    def sync(self) -> None: ...
     def list(self, folder: str, suffix: str = "") -> FileList: ...
     def list_dirs(self, folder: str) -> Names: ...
     def count(self, folder: str, suffix: str = "") -> int: ...
@@ -206,14 +208,14 @@ class LocalFileSystem:
             with self._dirty_lock:
                 self._dirty.add(folder)
 
-    def sync(self, folder: str | None = None) -> None:
+    def sync(self) -> None:
         """Fsync what was published since the last call, files published lazily and every
-        folder that got an entry: it then survives a power loss (a no-op at ``process``).
-        With ``folder``, only that folder and its lazy files: they are then durable before
-        any file published into it later."""
-        self._sync(None if folder is None else self._abs(folder))
+        folder that got an entry: it then survives a power loss (a no-op at ``process``)."""
+        self._sync(None)
 
-    def _sync(self, folder: Path | None, fd: int | None = None) -> None:
+    def _sync(self, folder: Path | None, fd: int | None = None, also: Path | None = None) -> None:
+        """Fsync, at once, what waits (in ``folder`` only, if given), the file ``fd`` and
+        the file ``also``."""
         with self._dirty_lock:
             if folder is None:
                 folders, self._dirty = self._dirty, set()
@@ -223,6 +225,7 @@ class LocalFileSystem:
                 files = {f for f in self._unsynced if f.parent == folder}
                 self._dirty -= folders
                 self._unsynced -= files
+        files |= {also} if also is not None else set()
         jobs: list[Callable[[], None]] = [functools.partial(self._fsync_file, f) for f in files]
         jobs += [functools.partial(self._fsync_dir, f) for f in folders]
         if fd is not None:
@@ -293,19 +296,26 @@ class LocalFileSystem:
 
     # -- writing ---------------------------------------------------------------------
 
-    def write_atomic(self, path: str, data: bytes, *, lazy: bool = False) -> None:
+    def write_atomic(
+        self, path: str, data: bytes, *, lazy: bool = False, last: bool = False
+    ) -> None:
         """Write to a temporary file outside every glob readers use, then rename into place.
 
         At ``run`` and ``always`` the data is fsynced before the rename, and the target's
         folder is fsynced at the next `sync` (at once, at ``always``).  ``lazy`` (at ``run``,
         for a new file that nothing refers to yet, such as an open run's artifact): the data
         too is fsynced at the next `sync`, together with everything else that waits for it.
+        ``last`` (a file that completes its folder, such as a model's ``model.json``): what
+        waits in its folder (lazy files, new entries) is fsynced with its data before the
+        rename.
         """
         target = self._abs(path)
         tmp = self._tmp()
         self._ensure_dir(target.parent)
         later = lazy and self.durability is Durability.RUN and not target.exists()
-        self._write_new(tmp, data, fsync=not later)
+        self._write_new(tmp, data, fsync=not (later or last))
+        if last and self._durable():
+            self._sync(target.parent, also=tmp)
         self.calls.rename(str(tmp), str(target))
         if later:
             with self._dirty_lock:

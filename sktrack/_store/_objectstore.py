@@ -71,7 +71,9 @@ class ObjectStoreFileSystem:
                 raise FileNotFoundError(path) from exc
             raise
 
-    def write_atomic(self, path: str, data: bytes, *, lazy: bool = False) -> None:
+    def write_atomic(
+        self, path: str, data: bytes, *, lazy: bool = False, last: bool = False
+    ) -> None:
         if self._uri.scheme == "s3":  # one PUT: atomic, where pyarrow may go multipart
             bucket, _, key = self._key(path).partition("/")
             self._client().put_object(Bucket=bucket, Key=key, Body=data)
@@ -126,7 +128,7 @@ class ObjectStoreFileSystem:
     def open_append(self, path: str) -> AppendFile:
         raise StoreError(f"store {self.location}: object storage cannot append to {path}")
 
-    def sync(self, folder: str | None = None) -> None:
+    def sync(self) -> None:
         """Nothing to do: a PUT is durable when it returns (see the module docstring)."""
 
     def _infos(self, folder: str) -> list[pyarrow.fs.FileInfo]:
