@@ -6,11 +6,17 @@ runs only when it is importable, at the sizes given by ``--mlflow-sizes``.
 
     python benchmarks/bench_store.py                       # 1k, 10k, 100k runs
     python benchmarks/bench_store.py --sizes 1000 --mlflow-sizes 1000
+
+Then the cost of each durability level (``SKTRACK_DURABILITY``, docs/store.md) in the same
+process: ``--durability-runs`` runs created and ``--metric-calls`` ``log_metric`` calls (of
+which ``always`` makes a tenth: each one is fsynced), each level in a fresh store, as a ratio
+against ``process``; ``--durability-runs 0`` leaves it out.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -54,8 +60,7 @@ def sktrack_create(location: str, n: int) -> float:
 def sktrack_search(location: str) -> tuple[float, float, int]:
     """Seconds for the first search by a fresh reader (cold caches), then a repeat (warm)."""
     import sktrack
-    from sktrack._store import LocalFileSystem
-    from sktrack._store import Store
+    from sktrack._store import LocalFileSystem, Store
 
     store = sktrack.set_store(Store(LocalFileSystem(location)))
     sktrack.set_experiment("bench")
@@ -79,6 +84,62 @@ def sktrack_log_metric_rate(location: str, calls: int) -> float:
             sktrack.log_metric("loss", 1.0 / (i + 1), step=i)
         elapsed = time.perf_counter() - start
     return calls / elapsed
+
+
+LEVELS = ("process", "run", "always")
+
+
+def fsync_ms(folder: Path, n: int = 50) -> float:
+    """The median time of one fsync of a small append on this disk, now (the unit that the
+    durability levels cost: the issue's budget assumes about 0.3 ms)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "fsync-probe", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    times = []
+    try:
+        for _ in range(n):
+            os.write(fd, b"x" * 200)
+            start = time.perf_counter()
+            os.fsync(fd)
+            times.append((time.perf_counter() - start) * 1000)
+    finally:
+        os.close(fd)
+    return statistics.median(times)
+
+
+def durability_costs(tmp: str, runs: int, calls: int) -> None:
+    """Runs created per second and log_metric calls per second at each level, in rounds (the
+    levels interleaved, so a shared machine's noise falls on all), as ratios to ``process``."""
+    create: dict[str, list[float]] = {level: [] for level in LEVELS}
+    metric: dict[str, list[float]] = {level: [] for level in LEVELS}
+    previous = os.environ.get("SKTRACK_DURABILITY")
+    fsync = fsync_ms(Path(tmp) / "probe")
+    try:
+        for round_ in range(5):
+            for level in LEVELS:
+                os.environ["SKTRACK_DURABILITY"] = level  # read when a store is first opened
+                where = Path(tmp) / f"durability-{level}-{round_}"
+                create[level].append(sktrack_create(str(where / "runs"), runs))
+                n = calls // 10 if level == "always" else calls
+                metric[level].append(sktrack_log_metric_rate(str(where / "metrics"), n))
+    finally:
+        if previous is None:
+            os.environ.pop("SKTRACK_DURABILITY", None)
+        else:
+            os.environ["SKTRACK_DURABILITY"] = previous
+    fsync = statistics.median([fsync, fsync_ms(Path(tmp) / "probe")])
+    base_c, base_m = statistics.median(create["process"]), statistics.median(metric["process"])
+    print(
+        f"\ndurability ({runs} runs, log_metric loop; median of 5 rounds; ratio = time vs process)"
+    )
+    print(f"one fsync on this disk meanwhile: {fsync:.3f} ms (median, before and after)")
+    print(
+        f"{'level':>8} {'create/s':>10} {'ms/run':>8} {'ratio':>6} {'log_metric/s':>13} {'ratio':>6}"
+    )
+    for level in LEVELS:
+        c, m = statistics.median(create[level]), statistics.median(metric[level])
+        print(
+            f"{level:>8} {c:>10.0f} {1000 / c:>8.3f} {base_c / c:>5.2f}x {m:>13,.0f} {base_m / m:>5.2f}x"
+        )
 
 
 def _median_time(fn, repeats: int = 5) -> float:  # type: ignore[no-untyped-def]
@@ -137,6 +198,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     parser.add_argument("--mlflow-sizes", type=int, nargs="*", default=[1_000, 10_000])
     parser.add_argument("--metric-calls", type=int, default=20_000)
+    parser.add_argument("--durability-runs", type=int, default=1_000)
     args = parser.parse_args()
     try:
         import mlflow  # noqa: F401
@@ -176,6 +238,8 @@ def main() -> None:
             ml_rate = mlflow_log_metric_rate(client, exp, 300)
             line += f", MLflow {ml_rate:,.0f} calls/s, ratio x{sk_rate / ml_rate:.0f}"
         print(line)
+        if args.durability_runs:
+            durability_costs(tmp, args.durability_runs, args.metric_calls)
 
 
 if __name__ == "__main__":

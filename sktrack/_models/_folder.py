@@ -170,7 +170,7 @@ def write_model_folder(
     payload = data if fs.local_path(path) is not None else data.tobytes()
     # the file is written while it is hashed and audited: both wait on I/O or release the GIL
     with ThreadPoolExecutor(max_workers=3) as pool:
-        written = pool.submit(fs.write_atomic, path, payload)  # type: ignore[arg-type]
+        written = pool.submit(fs.write_atomic, path, payload, lazy=True)  # type: ignore[arg-type]
         sha256, content_hash, flagged = describe_model_bytes(data, pool)
         written.result()
     try:
@@ -188,8 +188,9 @@ def write_model_folder(
         signature=_signature_dict(signature),
         created_at=time.time_ns() // 1_000_000,
     )
-    fs.write_atomic(join(folder, MLMODEL_FILE), _mlmodel(folder, meta))
-    fs.write_atomic(join(folder, META_FILE), meta.to_json())  # last: the folder is complete
+    fs.write_atomic(join(folder, MLMODEL_FILE), _mlmodel(folder, meta), lazy=True)
+    # last: the folder is complete, and what model.json vouches for is durable before it
+    fs.write_atomic(join(folder, META_FILE), meta.to_json(), last=True)
     return meta
 
 
@@ -393,6 +394,7 @@ def log_model_into(run: Run, estimator: Any, name: str, signature: Any) -> Model
             "overwritten: pass another name, or start a new run"
         )
     meta = write_model_folder(store.fs, folder, estimator, signature)
+    store.settle(run.run_id)
     return ModelInfo(
         model_uri=f"runs:/{run.run_id}/{name}",
         run_id=run.run_id,

@@ -175,13 +175,14 @@ def register_model(
     _check_sha256(data, meta.sha256, location.fs, location.folder)
     fs = _fs()
     copy = f"{model_dir(name)}/copies/{unique_name()}"
-    fs.write_atomic(join(copy, MODEL_FILE), data)
+    fs.write_atomic(join(copy, MODEL_FILE), data, lazy=True)
     # MLflow's description travels with the copy, so MLflow loads registered versions too
     # (a folder saved before sktrack wrote MLmodel files has none)
     with contextlib.suppress(FileNotFoundError):
         mlmodel = location.fs.read_bytes(join(location.folder, MLMODEL_FILE))
-        fs.write_atomic(join(copy, MLMODEL_FILE), mlmodel)
-    fs.write_atomic(join(copy, "model.json"), meta.to_json())
+        fs.write_atomic(join(copy, MLMODEL_FILE), mlmodel, lazy=True)
+    # last: the copy's files are durable before the model.json that completes it
+    fs.write_atomic(join(copy, "model.json"), meta.to_json(), last=True)
     record = {
         "format_version": FORMAT_VERSION,
         "name": name,

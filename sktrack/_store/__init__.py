@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from ._artifacts import table_path
 from ._compact import pid_alive
-from ._fs import FileInfo, FileSystem, LocalFileSystem, unique_name
+from ._durability import DURABILITY_ENV, Durability
+from ._fs import FileInfo, FileSystem, LocalFileSystem, OsCalls, unique_name
 from ._html import html_card
 from ._imported import ImportedRun, StoredRun, import_experiment, import_run, stored_runs
 from ._lifecycle import LIFECYCLE_TAG, deleted_experiment_ids, mark_experiment
@@ -35,9 +36,11 @@ from ._values import (
 )
 
 __all__ = [
+    "DURABILITY_ENV",
     "LIFECYCLE_TAG",
     "MAX_VALUE_LENGTH",
     "SCHEMA_VERSION",
+    "Durability",
     "Experiment",
     "FileInfo",
     "FileSystem",
@@ -46,6 +49,7 @@ __all__ = [
     "Metric",
     "ModelVersion",
     "ObjectStoreFileSystem",
+    "OsCalls",
     "Param",
     "Run",
     "RunInfo",

@@ -4,7 +4,8 @@ Crash-safe at every step, and it never rewrites a file:
 
 1. take the compaction lease (an exclusively created file; log writes never take it);
 2. write each table's merged rows to a new uniquely named file whose metadata lists every file
-   it supersedes, published by atomic rename;
+   it supersedes, published by atomic rename (fsynced before it, its folder fsynced after,
+   unless ``$SKTRACK_DURABILITY`` is ``process``);
 3. only when every table is published, delete the superseded files.
 
 A crash after (2) leaves both old and new files: readers skip the old ones because a live file
@@ -117,6 +118,7 @@ def _compact_locked(fs: FileSystem, full: bool) -> dict[str, int]:
     doomed.update(
         f.path for f, seg in closed if all(f.path in covered[t] or not seg.rows[t] for t in TABLES)
     )
+    fs.sync()  # what is published survives a power loss before what it supersedes goes
     for path in sorted(doomed):
         fs.delete(path)
     return {"published": published, "deleted": len(doomed), "segments": len(closed)}

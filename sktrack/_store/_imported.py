@@ -104,6 +104,7 @@ def import_run(store: Store, run: ImportedRun, stored: StoredRun | None = None) 
     lines = [head, *(json.dumps(r, separators=(",", ":")) for r in records), '["c"]']
     path = f"{SEGMENT_DIR}/{unique_name(suffix=f'.{run.info.run_id}.jsonl')}"
     store.fs.write_atomic(path, ("\n".join(lines) + "\n").encode())
+    store.fs.sync()  # a closed segment, like a run's at its end
     store._infos[run.info.run_id] = run.info  # later writes to the run need not read the store
     store._params.pop(run.info.run_id, None)
     return len(records)

@@ -28,6 +28,7 @@ def mark_experiment(store: Store, experiment_id: str, *, deleted: bool) -> None:
     doc = {"format_version": 1, "state": "deleted" if deleted else "active"}
     path = f"{_ROOT}/{experiment_id}/{unique_name(suffix='.json')}"
     store.fs.write_atomic(path, json.dumps(doc).encode())
+    store.fs.sync()
 
 
 def deleted_experiment_ids(store: Store) -> set[str]:

@@ -5,6 +5,13 @@ Object stores have no rename and no append, but a PUT to the final key is atomic
 pyarrow cannot send: on S3 it goes through boto3 (the ``s3`` extra).  With no appends, every
 log call publishes a small closed segment of its own (see `_store._wal`).
 
+Durability: a PUT that has returned is atomic and durable (S3 acknowledges a PUT only once the
+object is stored redundantly, and reads after it see it whole), so every publish is already
+"fsynced and renamed" when it returns, in the order the store makes them: `sync` has nothing
+to do, and the ordering that `LocalFileSystem` keeps with fsyncs (a compacted file before the
+segments it supersedes are deleted, a model's files before its ``model.json``, a registry copy
+before its version file) holds here by the order of the PUTs and DELETEs alone.
+
 URIs are pyarrow's, e.g. ``s3://bucket/prefix?endpoint_override=127.0.0.1:9000&scheme=http``.
 """
 
@@ -14,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from ..exceptions import InvalidArgumentError, StoreError
-from ._fs import FileInfo, FileList, Names
+from ._durability import durability_from_env
+from ._fs import AppendFile, FileInfo, FileList, Names
 
 if TYPE_CHECKING:
     import pyarrow.fs
@@ -29,6 +37,7 @@ class ObjectStoreFileSystem:
         import pyarrow.fs as pafs
 
         self.location = uri
+        self.durability = durability_from_env()  # checked here too; PUTs are durable anyway
         try:
             self._fs, root = pafs.FileSystem.from_uri(uri)
         except (ValueError, OSError) as exc:
@@ -62,7 +71,9 @@ class ObjectStoreFileSystem:
                 raise FileNotFoundError(path) from exc
             raise
 
-    def write_atomic(self, path: str, data: bytes) -> None:
+    def write_atomic(
+        self, path: str, data: bytes, *, lazy: bool = False, last: bool = False
+    ) -> None:
         if self._uri.scheme == "s3":  # one PUT: atomic, where pyarrow may go multipart
             bucket, _, key = self._key(path).partition("/")
             self._client().put_object(Bucket=bucket, Key=key, Body=data)
@@ -113,6 +124,12 @@ class ObjectStoreFileSystem:
 
     def append(self, path: str, data: bytes) -> None:
         raise StoreError(f"store {self.location}: object storage cannot append to {path}")
+
+    def open_append(self, path: str) -> AppendFile:
+        raise StoreError(f"store {self.location}: object storage cannot append to {path}")
+
+    def sync(self) -> None:
+        """Nothing to do: a PUT is durable when it returns (see the module docstring)."""
 
     def _infos(self, folder: str) -> list[pyarrow.fs.FileInfo]:
         import pyarrow.fs as pafs

@@ -274,8 +274,16 @@ class Store:
         """Publish ``data`` as the run's artifact ``path``; returns the store-relative path."""
         self.run_info(run_id)
         target = self._artifact_path(run_id, path)
-        self.fs.write_atomic(target, data)
+        self.fs.write_atomic(target, data, lazy=True)  # durable when the run ends
+        self.settle(run_id)
         return target
+
+    def settle(self, run_id: str) -> None:
+        """Make what was just published for ``run_id`` durable now, unless the run's open
+        segment in this process will at its end (see docs/store.md, Durability)."""
+        writer = self._writers.get(run_id)
+        if writer is None or not writer.owned_here():
+            self.fs.sync()
 
     def log_artifact(
         self, run_id: str, local_path: str | os.PathLike[str], artifact_path: str | None = None

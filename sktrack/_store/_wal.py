@@ -2,9 +2,10 @@
 
 One process logging into one run writes one segment, ``wal/<unique>.<run_id>.jsonl``.  Each log
 call is one ``write`` of whole lines on an O_APPEND descriptor, so once the call returns a
-``kill -9`` cannot lose it.  Ending the run appends a close line; a closed segment never changes
-again, and compaction folds closed segments into Parquet.  Readers read open and closed segments
-alike, so what a running process logged is visible at once.
+``kill -9`` cannot lose it.  Ending the run appends a close line (fsynced at the default
+durability, ``run``; every write is at ``always``); a closed segment never changes again, and
+compaction folds closed segments into Parquet.  Readers read open and closed segments alike,
+so what a running process logged is visible at once.
 
 Lines are JSON arrays whose first item says what they hold::
 
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import DamagedFileWarning
-from ._fs import FileSystem, unique_name
+from ._fs import AppendFile, FileSystem, unique_name
 
 __all__ = ["SEGMENT_DIR", "ParsedSegment", "SegmentWriter", "parse_segment", "segment_run_id"]
 
@@ -47,7 +48,7 @@ class SegmentWriter:
     def __init__(self, fs: FileSystem, run_id: str) -> None:
         self.fs = fs
         self.run_id = run_id
-        self._fd: int | None = None
+        self._fd: AppendFile | None = None
         self._pid = os.getpid()
 
     def _new_path(self) -> str:
@@ -56,29 +57,27 @@ class SegmentWriter:
     def _header(self) -> bytes:
         return _dumps(["h", SEGMENT_VERSION, self.run_id])
 
-    def _open(self, local: str) -> None:
+    def _open(self, path: str) -> None:
         self._pid = os.getpid()
-        os.makedirs(os.path.dirname(local), exist_ok=True)
-        self._fd = os.open(local, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o644)
+        self._fd = self.fs.open_append(path)
         self._append(self._header())
 
     def _append(self, data: bytes) -> None:
         assert self._fd is not None
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view) :]
+        self._fd.write(data)
 
     def write(self, records: list[list[Any]], *, close: bool = False) -> None:
         """Append ``records`` in one write; with ``close``, end the segment after them."""
         data = b"".join(_dumps(r) for r in records)
         if self._fd is None or not self.owned_here():
             path = self._new_path()
-            local = self.fs.local_path(path)
-            if local is None:  # object storage cannot append: a closed segment per write
+            if self.fs.local_path(path) is None:  # object storage: a closed segment per write
                 self.fs.write_atomic(path, self._header() + data + _CLOSE)
                 return
-            self._open(local)
+            self._open(path)
         self._append(data + _CLOSE if close else data)
+        assert self._fd is not None
+        self._fd.commit(end=close)  # fsynced as $SKTRACK_DURABILITY asks
         if close:
             self.close()
 
@@ -88,7 +87,7 @@ class SegmentWriter:
 
     def close(self) -> None:
         if self._fd is not None and self.owned_here():
-            os.close(self._fd)
+            self._fd.close()
         self._fd = None
 
 
