@@ -9,6 +9,7 @@ It imports `sktrack.exceptions`, `sktrack._store` and `sktrack._query`.
 
 from __future__ import annotations
 
+from ._defaults import acting_user
 from ._everyday import (
     delete_experiment,
     delete_run,
@@ -67,6 +68,7 @@ from ._run_ids import resolve_run_id
 from ._runs_frame import RUN_COLUMNS, select_runs
 
 __all__ = [
+    "acting_user",
     "DEFAULT_EXPERIMENT",
     "OWN_ARGUMENTS",
     "RUN_COLUMNS",
