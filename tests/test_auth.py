@@ -15,8 +15,8 @@ import pytest
 pytest.importorskip("argon2")
 
 from sktrack._auth import (
-    AuthFile,
     Authenticator,
+    AuthFile,
     Hasher,
     RateLimiter,
     Role,
@@ -72,14 +72,16 @@ def test_the_cheapest_profile_is_argon2_cffi_s_own_and_the_default_is_rfc_9106()
 def test_bad_names_roles_and_passwords_are_refused_naming_them(users: AuthFile) -> None:
     with pytest.raises(InvalidArgumentError, match="user name 'a:b' is not allowed"):
         users.add("a:b", "reader", password=PASSWORD)
-    with pytest.raises(InvalidArgumentError, match="role must be one of reader, writer, admin; got 'root'"):
+    with pytest.raises(
+        InvalidArgumentError, match="role must be one of reader, writer, admin; got 'root'"
+    ):
         users.add("bob", "root", password=PASSWORD)
     with pytest.raises(InvalidArgumentError, match="at least 8 characters"):
         users.add("bob", "reader", password="short")
     users.add("bob", "reader", password=PASSWORD)
     with pytest.raises(InvalidArgumentError, match="user 'bob' exists already"):
         users.add("bob", "writer", token=True)
-    with pytest.raises(InvalidArgumentError, match="no user 'carol' in .*; its users: bob"):
+    with pytest.raises(InvalidArgumentError, match=r"no user 'carol' in .*; its users: bob"):
         users.remove("carol")
     assert list(users.users()) == ["bob"]
 
@@ -97,12 +99,12 @@ def test_a_server_sees_changes_without_a_restart(users: AuthFile, tmp_path: Path
 
 
 def test_a_missing_or_damaged_file_lets_nobody_in(users: AuthFile) -> None:
-    with pytest.raises(SktrackError, match="cannot be read .*sktrack users add NAME --role admin"):
+    with pytest.raises(SktrackError, match=r"cannot be read .*sktrack users add NAME --role admin"):
         users.users()
     users.add("alice", "admin", password=PASSWORD)
     check = Authenticator(users)
     users.path.write_text('{"format_version": 1, "users": {"alice": ')
-    with pytest.raises(SktrackError, match="cannot be read: .*nobody is let in"):
+    with pytest.raises(SktrackError, match=r"cannot be read: .*nobody is let in"):
         check.check(_basic("alice", PASSWORD))
     users.path.write_text('{"format_version": 7, "users": {}}')
     with pytest.raises(SktrackError, match="format version 7"):
@@ -113,7 +115,7 @@ def test_the_default_file_lives_beside_a_local_store(tmp_path: Path) -> None:
     store = tmp_path / "team" / "store"
     assert default_auth_path(str(store), str(store)) == tmp_path / "team" / "store.users.json"
     assert default_auth_path(None, f"file://{store}") == tmp_path / "team" / "store.users.json"
-    with pytest.raises(InvalidArgumentError, match="not a local folder.*pass --auth-file PATH"):
+    with pytest.raises(InvalidArgumentError, match=r"not a local folder.*pass --auth-file PATH"):
         default_auth_path(None, "s3://bucket/prefix")
 
 
@@ -179,7 +181,9 @@ def test_the_limiter_remembers_a_bounded_number_of_clients() -> None:
 
 
 def test_roles() -> None:
-    assert [a for a in ("browse", "predict", "register", "stage", "alias") if allows(Role.READER, a)] == ["browse", "predict"]
+    assert [
+        a for a in ("browse", "predict", "register", "stage", "alias") if allows(Role.READER, a)
+    ] == ["browse", "predict"]
     assert allows(Role.WRITER, "register") and not allows(Role.WRITER, "stage")
     assert all(allows(Role.ADMIN, a) for a in ("register", "stage", "alias", "users"))
 
@@ -190,7 +194,9 @@ def test_roles() -> None:
 def test_no_anonymous_access_off_loopback() -> None:
     for host in ("127.0.0.1", "localhost", "::1", "[::1]"):
         assert check_exposure(host, auth=False).read_only is False
-    with pytest.raises(InvalidArgumentError, match="will not serve '0.0.0.0' without authentication"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"will not serve .0\.0\.0\.0. without authentication"
+    ):
         check_exposure("0.0.0.0", auth=False)
     assert check_exposure("0.0.0.0", auth=True) == check_exposure("127.0.0.1", auth=False)
     anonymous = check_exposure("10.1.2.3", auth=False, no_auth=True)
@@ -232,6 +238,8 @@ def test_users_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys)
     assert main(["users", "add", "bob", "--role", "reader", *store]) == 2
     assert "no terminal to ask for a password: pass --password-stdin" in capsys.readouterr().err
     other = tmp_path / "elsewhere.json"
-    assert main(["users", "add", "svc", "--role", "reader", "--token", "--auth-file", str(other)]) == 0
+    assert (
+        main(["users", "add", "svc", "--role", "reader", "--token", "--auth-file", str(other)]) == 0
+    )
     assert list(AuthFile(other).users()) == ["svc"]
     assert os.stat(other).st_mode & 0o077 == 0

@@ -21,7 +21,7 @@ import pytest
 
 pytest.importorskip("argon2")
 pytest.importorskip("starlette")
-httpx = pytest.importorskip("httpx")
+pytest.importorskip("httpx")
 
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
@@ -30,6 +30,8 @@ import sktrack
 from sktrack._auth import AuthFile, Hasher, RateLimiter
 from sktrack._cli import main
 from sktrack.ui import create_app
+
+httpx = pytest.importorskip("httpx")
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -60,7 +62,9 @@ def _team(root: Path) -> Team:
         runs.append(run.run_id)
     sktrack.registry.register_model(f"runs:/{runs[0]}/model", "prices")
     users = AuthFile(root / "store.users.json", Hasher("cheapest"))
-    for (name, password), role in zip(PASSWORDS.items(), ("reader", "writer", "admin"), strict=True):
+    for (name, password), role in zip(
+        PASSWORDS.items(), ("reader", "writer", "admin"), strict=True
+    ):
         users.add(name, role, password=password)
     token = users.add("scorer", "reader", token=True)
     assert token is not None
@@ -109,10 +113,14 @@ def test_every_url_needs_credentials(team: Team) -> None:
             'Bearer realm="sktrack"',
         ]
         assert response.headers["x-frame-options"] == "DENY"  # the Guard wraps the refusal
-    assert client.post("/models/prices/versions/1/stage", data={"stage": "Staging"}).status_code == 401
+    assert (
+        client.post("/models/prices/versions/1/stage", data={"stage": "Staging"}).status_code == 401
+    )
     assert _client(team, "rita").get("/").status_code == 200
     bearer = TestClient(create_app(team.store, auth=team.users), base_url=BASE)
-    assert bearer.get("/models", headers={"authorization": f"Bearer {team.token}"}).status_code == 200
+    assert (
+        bearer.get("/models", headers={"authorization": f"Bearer {team.token}"}).status_code == 200
+    )
 
 
 def test_a_reader_sees_no_write_controls_and_is_refused_them(team: Team) -> None:
@@ -142,26 +150,51 @@ def test_a_writer_registers_and_only_an_admin_moves_stages_and_aliases(team: Tea
     assert 'class="register"' in page
     assert "Move to stage" not in writer.get("/models/prices").text
     token = _token(page)
-    registered = _post(writer, f"/runs/{team.runs[1]}/register", {"model": "model", "name": "prices"}, token)
+    registered = _post(
+        writer, f"/runs/{team.runs[1]}/register", {"model": "model", "name": "prices"}, token
+    )
     assert registered.status_code == 303
-    assert _post(writer, "/models/prices/versions/2/stage", {"stage": "Production"}, token).status_code == 403
-    assert _post(writer, "/models/prices/aliases", {"alias": "champion", "version": "2"}, token).status_code == 403
-    assert _post(writer, "/models/prices/description", {"description": "by will"}, token).status_code == 303
+    assert (
+        _post(writer, "/models/prices/versions/2/stage", {"stage": "Production"}, token).status_code
+        == 403
+    )
+    assert (
+        _post(
+            writer, "/models/prices/aliases", {"alias": "champion", "version": "2"}, token
+        ).status_code
+        == 403
+    )
+    assert (
+        _post(writer, "/models/prices/description", {"description": "by will"}, token).status_code
+        == 303
+    )
 
     admin_page = admin.get("/models/prices").text
     assert "Move to stage" in admin_page and "Set or move alias" in admin_page
     token = _token(admin_page)
-    assert _post(admin, "/models/prices/versions/2/stage", {"stage": "Production"}, token).status_code == 303
-    assert _post(admin, "/models/prices/aliases", {"alias": "champion", "version": "2"}, token).status_code == 303
+    assert (
+        _post(admin, "/models/prices/versions/2/stage", {"stage": "Production"}, token).status_code
+        == 303
+    )
+    assert (
+        _post(
+            admin, "/models/prices/aliases", {"alias": "champion", "version": "2"}, token
+        ).status_code
+        == 303
+    )
 
     versions = sktrack.registry.list_model_versions("prices")
     assert versions[1].created_by == "will" and versions[1].stage == "Production"
     events = sktrack.registry.list_events("prices")
-    assert [(e.kind, e.user) for e in events] == [("description", "will"), ("stage", "ada"), ("alias", "ada")]
+    assert [(e.kind, e.user) for e in events] == [
+        ("description", "will"),
+        ("stage", "ada"),
+        ("alias", "ada"),
+    ]
     history = admin.get("/models/prices").text
     rows = re.findall(r"<tr>\s*<td>.*?</td>\s*<td>(.*?)</td>\s*<td>\s*(.*?)\n", history, re.S)
     who = [(user, what.split(" ")[0]) for user, what in rows]
-    assert who[:4] == [("ada", '<span'), ("ada", "v2"), ("will", "description"), ("will", "v2")]
+    assert who[:4] == [("ada", "<span"), ("ada", "v2"), ("will", "description"), ("will", "v2")]
 
 
 def test_changes_outside_the_ui_keep_the_os_user(team: Team) -> None:
@@ -186,7 +219,10 @@ def test_read_only_still_wins_over_an_admin(team: Team) -> None:
     page = client.get("/models/prices").text
     assert "Move to stage" not in page and "role-admin" in page
     token = _token(_client(team, "ada").get("/models/prices").text)
-    assert _post(client, "/models/prices/versions/1/stage", {"stage": "Staging"}, token).status_code == 403
+    assert (
+        _post(client, "/models/prices/versions/1/stage", {"stage": "Staging"}, token).status_code
+        == 403
+    )
 
 
 # -- hostile pass, with authentication on ---------------------------------------------------
@@ -326,12 +362,25 @@ def test_ui_process_roles_and_the_event_log(served) -> None:
         form = {"csrf_token": token}
         register = f"/runs/{team.runs[1]}/register"
         stage = "/models/prices/versions/1/stage"
-        assert reader.post(register, data={**form, "model": "model", "name": "prices"}, headers=origin).status_code == 403
-        assert reader.post(stage, data={**form, "stage": "Staging"}, headers=origin).status_code == 403
-        made = writer.post(register, data={**form, "model": "model", "name": "prices"}, headers=origin)
+        assert (
+            reader.post(
+                register, data={**form, "model": "model", "name": "prices"}, headers=origin
+            ).status_code
+            == 403
+        )
+        assert (
+            reader.post(stage, data={**form, "stage": "Staging"}, headers=origin).status_code == 403
+        )
+        made = writer.post(
+            register, data={**form, "model": "model", "name": "prices"}, headers=origin
+        )
         assert made.status_code == 303 and made.headers["location"] == "/models/prices#v2"
-        assert writer.post(stage, data={**form, "stage": "Staging"}, headers=origin).status_code == 403
-        assert admin.post(stage, data={**form, "stage": "Staging"}, headers=origin).status_code == 303
+        assert (
+            writer.post(stage, data={**form, "stage": "Staging"}, headers=origin).status_code == 403
+        )
+        assert (
+            admin.post(stage, data={**form, "stage": "Staging"}, headers=origin).status_code == 303
+        )
         history = admin.get("/models/prices").text
     with sktrack._tracking.scoped_defaults():
         sktrack.set_store(team.store)
@@ -350,15 +399,21 @@ def test_serve_process_takes_a_token_for_invocations(served) -> None:
         assert refused.status_code == 401
         assert refused.json()["error_code"] == "UNAUTHENTICATED"
         assert anonymous.get("/metadata").status_code == 401
-        bad = anonymous.post("/invocations", json=body, headers={"authorization": "Bearer skt.scorer.nope"})
+        bad = anonymous.post(
+            "/invocations", json=body, headers={"authorization": "Bearer skt.scorer.nope"}
+        )
         assert bad.status_code == 401
-        good = anonymous.post("/invocations", json=body, headers={"authorization": f"Bearer {team.token}"})
+        good = anonymous.post(
+            "/invocations", json=body, headers={"authorization": f"Bearer {team.token}"}
+        )
         assert good.status_code == 200 and len(good.json()["predictions"]) == 1
     with model.client("rita", source="127.0.0.5") as reader:
         assert reader.post("/invocations", json=body).status_code == 200
 
 
-def test_a_non_loopback_bind_without_auth_exits_with_a_clear_message(tmp_path: Path, capsys) -> None:
+def test_a_non_loopback_bind_without_auth_exits_with_a_clear_message(
+    tmp_path: Path, capsys
+) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
         [sys.executable, "-m", "sktrack", "--store", str(tmp_path / "s"), "ui", "--host", "0.0.0.0"],
@@ -372,9 +427,13 @@ def test_a_non_loopback_bind_without_auth_exits_with_a_clear_message(tmp_path: P
     sktrack.set_store(tmp_path / "s")
     with sktrack.start_run() as run:
         sktrack.log_model(LinearRegression().fit([[0], [1]], [0, 1]))
-    code = main(["--store", str(tmp_path / "s"), "serve", f"runs:/{run.run_id}/model", "--host", "10.0.0.1"])
+    code = main(
+        ["--store", str(tmp_path / "s"), "serve", f"runs:/{run.run_id}/model", "--host", "10.0.0.1"]
+    )
     assert code == 2
-    assert "sktrack serve will not serve '10.0.0.1' without authentication" in capsys.readouterr().err
+    assert (
+        "sktrack serve will not serve '10.0.0.1' without authentication" in capsys.readouterr().err
+    )
     assert main(["--store", str(tmp_path / "s"), "ui", "--auth", "--no-auth"]) == 2
     assert "contradict" in capsys.readouterr().err
     assert main(["--store", str(tmp_path / "s"), "ui", "--auth"]) == 2

@@ -75,7 +75,9 @@ def test_a_reader_sees_no_write_controls_and_an_admin_moves_a_stage(
         assert nobody.request.get(base + "/").status == 401  # a page would ask for a password
         nobody.close()
 
-        reader = browser.new_context(http_credentials={"username": READER[0], "password": READER[1]})
+        reader = browser.new_context(
+            http_credentials={"username": READER[0], "password": READER[1]}
+        )
         page = reader.new_page()
         page.goto(f"{base}/runs/{run.run_id}")
         expect(page.locator("header .signed-in")).to_contain_text("rita")

@@ -40,8 +40,13 @@ class RateLimiter:
         Clients remembered at most (the oldest are forgotten first), so memory stays bounded.
     """
 
-    def __init__(self, max_failures: int = 5, window_seconds: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic, max_clients: int = 10_000) -> None:  # fmt: skip
+    def __init__(
+        self,
+        max_failures: int = 5,
+        window_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 10_000,
+    ) -> None:
         self.max_failures = max_failures
         self.window = window_seconds
         self._clock = clock

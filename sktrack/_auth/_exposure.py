@@ -28,9 +28,16 @@ class Exposure:
     warning: str | None  # to print before serving
 
 
-def check_exposure(host: str, *, auth: bool, no_auth: bool = False, read_only: bool = False,
-                   allow_writes: bool = False, writes: bool = True,
-                   command: str = "sktrack ui") -> Exposure:  # fmt: skip
+def check_exposure(
+    host: str,
+    *,
+    auth: bool,
+    no_auth: bool = False,
+    read_only: bool = False,
+    allow_writes: bool = False,
+    writes: bool = True,
+    command: str = "sktrack ui",
+) -> Exposure:
     """Apply the rule: a non-loopback ``host`` needs ``auth``, or an explicit ``no_auth``;
     without authentication there, the server is read-only unless ``allow_writes``.
 
@@ -64,5 +71,6 @@ def check_exposure(host: str, *, auth: bool, no_auth: bool = False, read_only: b
     if writes and not read_only:
         what += " and change its registry"
     return Exposure(
-        read_only, f"warning: serving {host} with no authentication: anyone who can reach it can {what}"
+        read_only,
+        f"warning: serving {host} with no authentication: anyone who can reach it can {what}",
     )

@@ -140,8 +140,9 @@ class AuthFile:
 
     # -- changing -----------------------------------------------------------------------
 
-    def add(self, name: str, role: str | Role, *, password: str | None = None,
-            token: bool = False) -> str | None:
+    def add(
+        self, name: str, role: str | Role, *, password: str | None = None, token: bool = False
+    ) -> str | None:
         """Add a user with a password, or with a new API token (returned, shown only once)."""
         name, role = check_user_name(name), Role.parse(role)
         if token == (password is not None):
@@ -236,11 +237,15 @@ def _write(path: Path, users: Mapping[str, UserRecord]) -> None:
     doc = {
         "format_version": FORMAT_VERSION,
         "users": {
-            u.name: {"role": u.role.value, "kind": u.kind, "hash": u.hash,
-                     "created_at": u.created_at}
+            u.name: {
+                "role": u.role.value,
+                "kind": u.kind,
+                "hash": u.hash,
+                "created_at": u.created_at,
+            }
             for u in sorted(users.values(), key=lambda u: u.name)
         },
-    }  # fmt: skip
+    }
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:

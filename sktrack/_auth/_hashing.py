@@ -43,9 +43,7 @@ class Hasher:
     def __init__(self, profile: str | None = None) -> None:
         profile = profile or os.environ.get(HASH_PROFILE_ENV) or "default"
         if profile not in HASH_PROFILES:
-            raise SktrackError(
-                f"hash profile {profile!r} is not one of {', '.join(HASH_PROFILES)}"
-            )
+            raise SktrackError(f"hash profile {profile!r} is not one of {', '.join(HASH_PROFILES)}")
         argon2 = _argon2()
         parameters = getattr(argon2.profiles, HASH_PROFILES[profile])
         self._hasher = argon2.PasswordHasher.from_parameters(parameters)

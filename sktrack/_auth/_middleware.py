@@ -44,8 +44,13 @@ class RequireAuth:
         Answer refusals as MLflow-style JSON (the model server) rather than plain text.
     """
 
-    def __init__(self, app: Any, authenticator: Authenticator, limiter: RateLimiter,
-                 json_errors: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        app: Any,
+        authenticator: Authenticator,
+        limiter: RateLimiter,
+        json_errors: bool = False,
+    ) -> None:
         self.app = app
         self.authenticator = authenticator
         self.limiter = limiter
@@ -82,9 +87,10 @@ class RequireAuth:
             return attempt.user
         self._check_limit(client)
         message = (
-            "wrong user name, password or token" if attempt.presented
+            "wrong user name, password or token"
+            if attempt.presented
             else "sign in: HTTP Basic (user and password) or Authorization: Bearer <token>"
-        )  # fmt: skip
+        )
         raise _Refusal(401, "UNAUTHENTICATED", message, _CHALLENGES)
 
     def _check_limit(self, client: str) -> None:
@@ -98,8 +104,9 @@ class RequireAuth:
                 [(b"retry-after", str(seconds).encode())],
             )
 
-    async def _refuse(self, send: Any, status: int, code: str, message: str,
-                      headers: list[tuple[bytes, bytes]]) -> None:  # fmt: skip
+    async def _refuse(
+        self, send: Any, status: int, code: str, message: str, headers: list[tuple[bytes, bytes]]
+    ) -> None:
         if self.json_errors:
             body = json.dumps({"error_code": code, "message": message}).encode()
             kind = b"application/json"

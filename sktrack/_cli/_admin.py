@@ -79,11 +79,16 @@ def _cmd_ui(args: argparse.Namespace) -> int:
         from .. import ui
 
         ui.serve(
-            store, host=args.host, port=args.port, read_only=args.read_only,
+            store,
+            host=args.host,
+            port=args.port,
+            read_only=args.read_only,
             auth=auth_file(args) if args.auth or args.auth_file else None,
-            no_auth=args.no_auth, allow_writes=args.allow_writes,
-            ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile,
-        )  # fmt: skip
+            no_auth=args.no_auth,
+            allow_writes=args.allow_writes,
+            ssl_certfile=args.ssl_certfile,
+            ssl_keyfile=args.ssl_keyfile,
+        )
     except ImportError as exc:  # a part of the extra that the check above does not name
         raise SktrackError(f"the web UI cannot start: {exc}") from None
     return EXIT_OK

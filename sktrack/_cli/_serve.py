@@ -81,9 +81,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         auth_file=str(auth_file(args).absolute()) if args.auth or args.auth_file else None,
     )
     serve(
-        options, host=args.host, port=args.port, workers=args.workers, no_auth=args.no_auth,
-        ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile,
-    )  # fmt: skip
+        options,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        no_auth=args.no_auth,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+    )
     return EXIT_OK
 
 

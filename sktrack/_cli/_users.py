@@ -56,9 +56,10 @@ def add_auth_options(parser: argparse.ArgumentParser) -> None:
         "--auth", action="store_true", help="every request signs in (see `sktrack users`)"
     )
     parser.add_argument(
-        "--auth-file", default=None, help="the users file (implies --auth; default: "
-        "<store folder>.users.json)"
-    )  # fmt: skip
+        "--auth-file",
+        default=None,
+        help="the users file (implies --auth; default: <store folder>.users.json)",
+    )
     parser.add_argument(
         "--no-auth", action="store_true", help="serve a non-loopback address with no sign-in"
     )
@@ -87,8 +88,10 @@ def _cmd_add(args: argparse.Namespace) -> int:
     users = _users(args)
     if args.token:
         token = users.add(args.name, args.role, token=True)
-        print(f"added {args.name} ({args.role}) to {users.path} with an API token; it is shown "
-              "only now, so keep it (send it as `Authorization: Bearer <token>`):")  # fmt: skip
+        print(
+            f"added {args.name} ({args.role}) to {users.path} with an API token; it is shown "
+            "only now, so keep it (send it as `Authorization: Bearer <token>`):"
+        )
         print(token)
     else:
         users.add(args.name, args.role, password=_password(args))
@@ -114,17 +117,25 @@ def _cmd_list(args: argparse.Namespace) -> int:
     users = _users(args)
     records = sorted(users.users().values(), key=lambda u: u.name) if users.exists() else []
     rows = [
-        {"name": u.name, "role": u.role.value, "signs_in_with": u.kind,
-         "created": datetime.fromtimestamp(u.created_at / 1000, UTC).isoformat(timespec="seconds")}
+        {
+            "name": u.name,
+            "role": u.role.value,
+            "signs_in_with": u.kind,
+            "created": datetime.fromtimestamp(u.created_at / 1000, UTC).isoformat(
+                timespec="seconds"
+            ),
+        }
         for u in records
-    ]  # fmt: skip
+    ]
     if args.json:
         print_json(rows)
         return EXIT_OK
     if not rows:
         print(f"no users in {users.path}; add one with `sktrack users add NAME --role admin`")
         return EXIT_OK
-    print(format_table(["name", "role", "signs_in_with", "created"], [list(r.values()) for r in rows]))
+    print(
+        format_table(["name", "role", "signs_in_with", "created"], [list(r.values()) for r in rows])
+    )
     print(f"{len(rows)} user{'s' if len(rows) != 1 else ''} in {users.path}")
     return EXIT_OK
 

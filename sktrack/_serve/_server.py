@@ -29,10 +29,10 @@ from ._output import encode_predictions
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
-
-    from .._auth import RateLimiter
     from starlette.requests import Request
     from starlette.responses import Response
+
+    from .._auth import RateLimiter
 
 __all__ = ["Coalescer", "app_from_environment", "create_app", "serve"]
 
@@ -157,7 +157,7 @@ def create_app(
     ]
     middleware = [Middleware(Guard, allowed_hosts=list(allowed_hosts))]
     if options.auth_file is not None:
-        from .._auth import AuthFile, Authenticator, RateLimiter, RequireAuth
+        from .._auth import Authenticator, AuthFile, RateLimiter, RequireAuth
 
         authenticator = Authenticator(AuthFile(options.auth_file))
         limiter = rate_limit or RateLimiter()
@@ -297,9 +297,12 @@ def serve(
     from .._auth import AuthFile, check_exposure
 
     exposure = check_exposure(
-        host, auth=options.auth_file is not None, no_auth=no_auth, writes=False,
+        host,
+        auth=options.auth_file is not None,
+        no_auth=no_auth,
+        writes=False,
         command="sktrack serve",
-    )  # fmt: skip
+    )
     if exposure.warning:
         print(exposure.warning, file=sys.stderr)
     if options.auth_file is not None:

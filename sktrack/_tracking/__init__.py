@@ -68,7 +68,6 @@ from ._run_ids import resolve_run_id
 from ._runs_frame import RUN_COLUMNS, select_runs
 
 __all__ = [
-    "acting_user",
     "DEFAULT_EXPERIMENT",
     "OWN_ARGUMENTS",
     "RUN_COLUMNS",
@@ -76,6 +75,7 @@ __all__ = [
     "SEARCH_CONFIG",
     "SECONDARY_METRIC",
     "ActiveRun",
+    "acting_user",
     "active_run",
     "common_key_metric",
     "compact",

@@ -19,10 +19,9 @@ from typing import TYPE_CHECKING
 from .._store import Store
 
 if TYPE_CHECKING:
-    from .._auth import AuthFile, RateLimiter
-
     from starlette.applications import Starlette
 
+    from .._auth import AuthFile, RateLimiter
     from ._security import LOOPBACK_HOSTS, Guard, is_loopback
 
 __all__ = ["LOOPBACK_HOSTS", "Guard", "create_app", "is_loopback", "serve"]
@@ -163,9 +162,12 @@ def serve(
     from ._security import LOOPBACK_HOSTS, is_loopback
 
     exposure = check_exposure(
-        host, auth=auth is not None, no_auth=no_auth, read_only=read_only,
+        host,
+        auth=auth is not None,
+        no_auth=no_auth,
+        read_only=read_only,
         allow_writes=allow_writes,
-    )  # fmt: skip
+    )
     if exposure.warning:
         print(exposure.warning, file=sys.stderr)
     users = _auth_file(auth)
@@ -173,5 +175,12 @@ def serve(
         users.users()  # a missing or damaged users file stops the command here
     allowed = [*LOOPBACK_HOSTS, host] if is_loopback(host) else ["*"]
     app = create_app(store, read_only=exposure.read_only, allowed_hosts=allowed, auth=users)
-    tls = {"ssl_certfile": ssl_certfile, "ssl_keyfile": ssl_keyfile} if ssl_certfile else {}
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False, **tls)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )

@@ -37,7 +37,7 @@ from sktrack.exceptions import (
     SktrackError,
 )
 
-from .._auth import AuthFile, Authenticator, RateLimiter, RequireAuth, SignedIn, scope_user
+from .._auth import Authenticator, AuthFile, RateLimiter, RequireAuth, SignedIn, scope_user
 from .._tracking import scoped_defaults
 from . import _chart_view, _curves, _details, _format, _history, _runs
 from ._security import (
@@ -135,7 +135,9 @@ def build_app(
     middleware = [Middleware(Guard, allowed_hosts=allowed_hosts)]
     if auth is not None:
         limiter = rate_limit or RateLimiter()
-        middleware.append(Middleware(RequireAuth, authenticator=Authenticator(auth), limiter=limiter))
+        middleware.append(
+            Middleware(RequireAuth, authenticator=Authenticator(auth), limiter=limiter)
+        )
     app = Starlette(
         routes=_routes(),
         lifespan=_read_store_at_start,
@@ -419,8 +421,12 @@ async def transition(request: Request) -> Response:
     archive = form.get("archive_existing") == "on"
     await _ui(request).call_as(
         scope_user(request.scope),
-        registry.transition_stage, name, version, _text(form, "stage"), archive,
-    )  # fmt: skip
+        registry.transition_stage,
+        name,
+        version,
+        _text(form, "stage"),
+        archive,
+    )
     return _back_to_model(request, name)
 
 
