@@ -300,7 +300,7 @@ class Process:
         self.process.wait(30)
 
 
-def _start(root: Path, *command: str) -> Process:
+def _start(root: Path, *command: str, scheme: str = "http") -> Process:
     port = _free_port()
     log_path = root / f"server-{port}.log"
     with log_path.open("wb") as log:
@@ -310,13 +310,13 @@ def _start(root: Path, *command: str) -> Process:
              "--port", str(port)],
             env=env, stderr=log, stdout=log,
         )  # fmt: skip
-    server = Process(f"http://127.0.0.1:{port}", process, log_path)
+    server = Process(f"{scheme}://127.0.0.1:{port}", process, log_path)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise AssertionError(f"server exited: {log_path.read_text()}")
         try:
-            httpx.get(f"{server.url}/ping", timeout=1)
+            httpx.get(f"{server.url}/ping", timeout=1, verify=False)
             return server
         except httpx.TransportError:
             threading.Event().wait(0.05)
@@ -438,3 +438,57 @@ def test_a_non_loopback_bind_without_auth_exits_with_a_clear_message(
     assert "contradict" in capsys.readouterr().err
     assert main(["--store", str(tmp_path / "s"), "ui", "--auth"]) == 2
     assert "users file" in capsys.readouterr().err  # no users yet: it does not start
+
+
+def test_ui_process_over_tls_with_uvicorn_s_certificate_options(tmp_path: Path) -> None:
+    import shutil
+    import ssl
+
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command to make a test certificate")
+    cert, key = tmp_path / "ui.pem", tmp_path / "ui.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    _team(tmp_path)
+    ui = _start(
+        tmp_path, "ui", "--auth", "--ssl-certfile", str(cert), "--ssl-keyfile", str(key),
+        scheme="https",
+    )  # fmt: skip
+    try:
+        with httpx.Client(
+            base_url=ui.url, verify=ssl.create_default_context(cafile=str(cert)), timeout=30
+        ) as client:
+            assert client.get("/").status_code == 401
+            assert client.get("/", auth=("rita", PASSWORDS["rita"])).status_code == 200
+        with pytest.raises(httpx.TransportError):
+            httpx.get(ui.url.replace("https", "http"), timeout=5)
+    finally:
+        ui.stop()
+
+
+def test_users_add_asks_for_the_password_twice_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+
+    controller, terminal = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SKTRACK_AUTH_HASH_PROFILE": "cheapest"}
+    command = [sys.executable, "-m", "sktrack", "--store", str(tmp_path / "store"), "users",
+               "add", "ada", "--role", "admin"]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdin=terminal, stdout=terminal, stderr=terminal, env=env, start_new_session=True
+    )
+    os.close(terminal)
+    seen = b""
+    for prompt in (b"Password for ada: ", b"Again: "):
+        while prompt not in seen:
+            seen += os.read(controller, 1024)
+        os.write(controller, PASSWORDS["ada"].encode() + b"\n")
+    assert process.wait(60) == 0
+    os.close(controller)
+    users = AuthFile(tmp_path / "store.users.json")
+    assert [(u.name, u.role.value, u.kind) for u in users.users().values()] == [
+        ("ada", "admin", "password")
+    ]
+    assert PASSWORDS["ada"].encode() not in seen  # the terminal did not echo it
