@@ -78,12 +78,36 @@ def test_bad_names_roles_and_passwords_are_refused_naming_them(users: AuthFile) 
         users.add("bob", "root", password=PASSWORD)
     with pytest.raises(InvalidArgumentError, match="at least 8 characters"):
         users.add("bob", "reader", password="short")
+    with pytest.raises(InvalidArgumentError, match="exactly one of them"):
+        users.add("bob", "reader")
     users.add("bob", "reader", password=PASSWORD)
     with pytest.raises(InvalidArgumentError, match="user 'bob' exists already"):
         users.add("bob", "writer", token=True)
     with pytest.raises(InvalidArgumentError, match=r"no user 'carol' in .*; its users: bob"):
         users.remove("carol")
     assert list(users.users()) == ["bob"]
+
+
+def _add_many(path: str, prefix: str) -> None:
+    users = AuthFile(path, Hasher("cheapest"))
+    for i in range(10):
+        users.add(f"{prefix}{i}", "reader", token=True)
+
+
+def test_concurrent_changes_from_several_processes_lose_nothing(users: AuthFile) -> None:
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(target=_add_many, args=(str(users.path), f"w{k}-")) for k in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [w.exitcode for w in workers] == [0] * 4
+    assert len(users.users()) == 40
+    assert not [p for p in users.path.parent.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_a_server_sees_changes_without_a_restart(users: AuthFile, tmp_path: Path) -> None:

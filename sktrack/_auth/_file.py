@@ -146,13 +146,17 @@ class AuthFile:
         """Add a user with a password, or with a new API token (returned, shown only once)."""
         name, role = check_user_name(name), Role.parse(role)
         if token == (password is not None):
-            raise InvalidArgumentError("give a user either a password or a token, not both")
+            raise InvalidArgumentError(
+                f"give user {name!r} a password or token=True (exactly one of them)"
+            )
         secret = None
         if password is not None:
             _check_password(password)
+            digest = self.hasher.hash(password)
         else:
-            secret = f"{TOKEN_PREFIX}.{name}.{secrets.token_urlsafe(32)}"
-        digest = self.hasher.hash(password if password is not None else secret.rpartition(".")[2])  # type: ignore[union-attr]
+            key = secrets.token_urlsafe(32)
+            secret = f"{TOKEN_PREFIX}.{name}.{key}"
+            digest = self.hasher.hash(key)
         record = UserRecord(name, role, "token" if token else "password", digest, _now_ms())
         with self._editing() as users:
             if name in users:

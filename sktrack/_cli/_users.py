@@ -94,6 +94,11 @@ def _cmd_add(args: argparse.Namespace) -> int:
         )
         print(token)
     else:
+        if users.exists() and args.name in users.users():  # before asking for a password
+            raise InvalidArgumentError(
+                f"user {args.name!r} exists already; remove it first with "
+                f"`sktrack users remove {args.name}`"
+            )
         users.add(args.name, args.role, password=_password(args))
         print(f"added {args.name} ({args.role}) to {users.path}")
     return EXIT_OK
