@@ -24,6 +24,7 @@ LAYERS: list[list[tuple[str, ...]]] = [
     [("sktrack._models",), ("sktrack._plots",)],  # _plots: figures of logged curves
     [("sktrack._sklearn",), ("sktrack._mlflow",)],
     [("sktrack", "sktrack.registry")],  # the public face
+    [("sktrack._auth",)],  # users, roles and sign-in, for the UI and the model server
     [("sktrack.ui",), ("sktrack.mlflow",)],  # mlflow: MLflow's API over the public face
     [("sktrack._serve",)],  # beside the UI, using its exported host check
     [("sktrack._cli", "sktrack.__main__")],

@@ -7,6 +7,7 @@ import argparse
 from ..exceptions import SktrackError
 from ._common import EXIT_OK, EXIT_PROBLEMS, Commands, location, use_store
 from ._format import doctor_json, doctor_text, print_json
+from ._users import add_auth_options, auth_file
 
 __all__ = ["add_demo", "add_store_commands", "add_ui"]
 
@@ -28,6 +29,10 @@ def add_ui(commands: Commands, common: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--read-only", action="store_true", help="refuse every write")
+    add_auth_options(p)
+    p.add_argument(
+        "--allow-writes", action="store_true", help="with --no-auth: let anyone change the registry"
+    )
     p.set_defaults(handler=_cmd_ui)
 
 
@@ -73,7 +78,17 @@ def _cmd_ui(args: argparse.Namespace) -> int:
     try:
         from .. import ui
 
-        ui.serve(store, host=args.host, port=args.port, read_only=args.read_only)
+        ui.serve(
+            store,
+            host=args.host,
+            port=args.port,
+            read_only=args.read_only,
+            auth=auth_file(args) if args.auth or args.auth_file else None,
+            no_auth=args.no_auth,
+            allow_writes=args.allow_writes,
+            ssl_certfile=args.ssl_certfile,
+            ssl_keyfile=args.ssl_keyfile,
+        )
     except ImportError as exc:  # a part of the extra that the check above does not name
         raise SktrackError(f"the web UI cannot start: {exc}") from None
     return EXIT_OK

@@ -5,7 +5,7 @@ and prints the result: a plain-text table for people, ``--json`` for scripts.  E
 sktrack raises on purpose are printed as one message on stderr with exit status 2; no
 traceback.  Exit status 1 means "ran, and found problems" (``sktrack doctor``).  How the
 results look, as tables and as JSON, is `_format`'s business; each group of commands has its
-own module (`_experiments`, `_runs`, `_models`, `_admin`, `_serve`, `_mlflow`), which adds its
+own module (`_experiments`, `_runs`, `_models`, `_admin`, `_serve`, `_mlflow`, `_users`), which adds its
 parsers and handlers.
 """
 
@@ -28,6 +28,7 @@ from ._mlflow import add_import_mlflow
 from ._models import add_models
 from ._runs import add_run, add_runs
 from ._serve import add_predict, add_serve
+from ._users import add_users
 
 __all__ = ["build_parser", "main"]
 
@@ -136,5 +137,6 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve(commands, common)
     add_predict(commands, common)
     add_demo(commands, common)
+    add_users(commands, common)
     add_import_mlflow(commands, common)
     return parser

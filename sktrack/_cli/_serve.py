@@ -7,6 +7,7 @@ import sys
 
 from ..exceptions import SktrackError
 from ._common import EXIT_OK, Commands, location, use_store
+from ._users import add_auth_options, auth_file
 
 __all__ = ["add_predict", "add_serve"]
 
@@ -37,6 +38,7 @@ def add_serve(commands: Commands, common: argparse.ArgumentParser) -> None:
         metavar="TYPE",
         help="a type to trust when loading (repeatable)",
     )
+    add_auth_options(p)
     p.set_defaults(handler=_cmd_serve)
 
 
@@ -76,8 +78,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         poll_seconds=args.poll_seconds,
         batching=not args.no_batching,
         trusted=tuple(args.trust),
+        auth_file=str(auth_file(args).absolute()) if args.auth or args.auth_file else None,
     )
-    serve(options, host=args.host, port=args.port, workers=args.workers)
+    serve(
+        options,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        no_auth=args.no_auth,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+    )
     return EXIT_OK
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .._store import ModelVersion, Stage
+from .._tracking import acting_user
 from ..exceptions import (
     InvalidArgumentError,
     ModelNotFoundError,
@@ -152,6 +153,7 @@ def version_from_record(record: Mapping[str, Any]) -> ModelVersion:
         created_at=record["created_at"],
         sklearn_version=record["sklearn_version"],
         signature=record["signature"],
+        created_by=record.get("created_by", ""),
     )
 
 
@@ -264,6 +266,10 @@ def by_alias(state: ModelState, alias: str) -> ModelVersion:
 
 
 def current_user() -> str:
+    """Who a change is recorded under: the user the UI or server signed in, else the OS's."""
+    acting = acting_user()
+    if acting:
+        return acting
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no user name in this environment (some containers)

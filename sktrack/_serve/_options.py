@@ -28,6 +28,9 @@ class ServeOptions:
         Whether concurrent one-row requests are scored together.
     trusted : tuple of str
         Types to trust when loading, as for `sktrack.load_model`.
+    auth_file : str or None
+        The users file: every request must sign in (a bearer token or HTTP Basic); any role
+        may predict.  None: no sign-in.
     """
 
     uri: str
@@ -37,6 +40,7 @@ class ServeOptions:
     poll_seconds: float = 2.0
     batching: bool = True
     trusted: tuple[str, ...] = field(default_factory=tuple)
+    auth_file: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

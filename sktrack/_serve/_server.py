@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
+    from .._auth import RateLimiter
+
 __all__ = ["Coalescer", "app_from_environment", "create_app", "serve"]
 
 _ENVIRONMENT = "SKTRACK_SERVE_OPTIONS"
@@ -92,9 +94,16 @@ def _settle(future: asyncio.Future[Any], served: ServedModel, method: str, row: 
 
 
 def create_app(
-    holder: ModelHolder, options: ServeOptions, allowed_hosts: Sequence[str] = ("*",)
+    holder: ModelHolder,
+    options: ServeOptions,
+    allowed_hosts: Sequence[str] = ("*",),
+    rate_limit: RateLimiter | None = None,
 ) -> Starlette:
-    """The scoring server as an ASGI app over an already loaded `ModelHolder`."""
+    """The scoring server as an ASGI app over an already loaded `ModelHolder`.
+
+    With ``options.auth_file``, every request must sign in (any role may score); failed
+    sign-ins are limited per client by ``rate_limit`` (default: 5 a minute).
+    """
     try:
         from starlette.applications import Starlette
         from starlette.middleware import Middleware
@@ -147,6 +156,14 @@ def create_app(
         Route("/invocations", invocations, methods=["POST"]),
     ]
     middleware = [Middleware(Guard, allowed_hosts=list(allowed_hosts))]
+    if options.auth_file is not None:
+        from .._auth import Authenticator, AuthFile, RateLimiter, RequireAuth
+
+        authenticator = Authenticator(AuthFile(options.auth_file))
+        limiter = rate_limit or RateLimiter()
+        middleware.append(
+            Middleware(RequireAuth, authenticator=authenticator, limiter=limiter, json_errors=True)
+        )
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
 
 
@@ -255,11 +272,21 @@ def app_from_environment() -> Starlette:
     return _build(ServeOptions.from_json(config["options"]), config["allowed_hosts"])
 
 
-def serve(options: ServeOptions, host: str = "127.0.0.1", port: int = 5001, workers: int = 1):
+def serve(
+    options: ServeOptions,
+    host: str = "127.0.0.1",
+    port: int = 5001,
+    workers: int = 1,
+    *,
+    no_auth: bool = False,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+) -> None:
     """Serve ``options.uri`` until interrupted (what ``sktrack serve`` runs).
 
     The model is loaded before the port is bound, so a bad URI or an untrusted model fails
-    at once.  Anything but a loopback ``host`` is warned about.
+    at once.  A non-loopback ``host`` needs ``options.auth_file``, or an explicit ``no_auth``
+    (then it is warned about).
     """
     try:
         import uvicorn
@@ -267,16 +294,24 @@ def serve(options: ServeOptions, host: str = "127.0.0.1", port: int = 5001, work
         from ..ui import LOOPBACK_HOSTS, is_loopback
     except ImportError as error:
         raise ImportError(f"{_EXTRA_HINT} ({error})") from error
-    local = is_loopback(host)
-    if not local:
-        print(
-            f"warning: serving on {host}, not a loopback address: anyone who can reach this "
-            "machine can score with the model and read its metadata",
-            file=sys.stderr,
-        )
-    allowed = [*LOOPBACK_HOSTS, host] if local else ["*"]
+    from .._auth import AuthFile, check_exposure
+
+    exposure = check_exposure(
+        host,
+        auth=options.auth_file is not None,
+        no_auth=no_auth,
+        writes=False,
+        command="sktrack serve",
+    )
+    if exposure.warning:
+        print(exposure.warning, file=sys.stderr)
+    if options.auth_file is not None:
+        AuthFile(options.auth_file).users()  # a missing or damaged users file stops it here
+    allowed = [*LOOPBACK_HOSTS, host] if is_loopback(host) else ["*"]
     settings: dict[str, Any] = {"host": host, "port": port, "log_level": "warning"}
     settings["access_log"] = False
+    if ssl_certfile:
+        settings |= {"ssl_certfile": ssl_certfile, "ssl_keyfile": ssl_keyfile}
     if workers > 1:
         from .._models import resolve_model_uri
 

@@ -252,6 +252,7 @@ class ModelVersion:
     created_at: int = 0  # ms since the epoch
     sklearn_version: str = ""
     signature: Mapping[str, Any] | None = None
+    created_by: str = ""  # who registered it (the signed-in user, through the UI)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tags", _frozen(self.tags))

@@ -9,6 +9,7 @@ It imports `sktrack.exceptions`, `sktrack._store` and `sktrack._query`.
 
 from __future__ import annotations
 
+from ._defaults import acting_user
 from ._everyday import (
     delete_experiment,
     delete_run,
@@ -74,6 +75,7 @@ __all__ = [
     "SEARCH_CONFIG",
     "SECONDARY_METRIC",
     "ActiveRun",
+    "acting_user",
     "active_run",
     "common_key_metric",
     "compact",

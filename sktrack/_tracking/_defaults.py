@@ -16,6 +16,7 @@ from .._store import Experiment, Store, deleted_experiment_ids, open_store
 __all__ = [
     "DEFAULT_EXPERIMENT",
     "DEFAULT_STORE",
+    "acting_user",
     "current_experiment_name",
     "get_store",
     "list_experiments",
@@ -35,6 +36,7 @@ class _Defaults:
 
     store: Store | None = None
     experiment: str | None = None
+    user: str | None = None  # who the registry records changes under (the UI's signed-in user)
 
 
 _defaults = _Defaults()  # the process's: what every thread and task sees
@@ -51,11 +53,15 @@ def _current() -> _Defaults:
 
 
 @contextlib.contextmanager
-def scoped_defaults() -> Iterator[None]:
+def scoped_defaults(*, user: str | None = None) -> Iterator[None]:
     """Inside the block, `set_store` and `set_experiment` change only this thread's or task's
-    choice (starting from the current one), and are forgotten at its end."""
+    choice (starting from the current one), and are forgotten at its end.
+
+    ``user``, when given, is the name registry changes made in the block are recorded under
+    (the UI and the model server pass the signed-in user); else the current one stays.
+    """
     current = _current()
-    token = _scope.set(_Defaults(current.store, current.experiment))
+    token = _scope.set(_Defaults(current.store, current.experiment, user or current.user))
     try:
         yield
     finally:
@@ -127,6 +133,11 @@ def list_experiments() -> list[Experiment]:
     store = get_store()
     gone = deleted_experiment_ids(store)
     return [e for e in store.list_experiments() if e.experiment_id not in gone]
+
+
+def acting_user() -> str | None:
+    """The user `scoped_defaults` named for this block, if any."""
+    return _current().user
 
 
 def reset_defaults() -> None:

@@ -5,8 +5,8 @@ python-multipart) and works offline: its chart library ships inside the package.
 writes the store only through sktrack's API.  See docs/ui.md.
 
 It sits above the public face: it imports `sktrack` and `sktrack.registry`, and the public names
-of the layer packages below (`sktrack._store`, `sktrack._query`, `sktrack._tracking`); only the
-command line (`sktrack._cli`) imports it.
+of the layer packages below (`sktrack._store`, `sktrack._query`, `sktrack._tracking`,
+`sktrack._auth` for users and roles); the model server and the command line import it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from .._store import Store
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from .._auth import AuthFile, RateLimiter
     from ._security import LOOPBACK_HOSTS, Guard, is_loopback
 
 __all__ = ["LOOPBACK_HOSTS", "Guard", "create_app", "is_loopback", "serve"]
@@ -46,6 +47,8 @@ def create_app(
     *,
     read_only: bool = False,
     allowed_hosts: Sequence[str] | None = None,
+    auth: AuthFile | str | os.PathLike[str] | None = None,
+    rate_limit: RateLimiter | None = None,
 ) -> Starlette:
     """The UI as an ASGI app, to serve with any ASGI server (or test with Starlette's client).
 
@@ -58,6 +61,11 @@ def create_app(
     allowed_hosts : sequence of str, optional
         Host names the browser may use to reach the UI; default: the loopback names
         (``127.0.0.1``, ``localhost``, ``::1``); ``["*"]`` allows any.
+    auth : AuthFile, str or path, optional
+        The users file: every request must then sign in (HTTP Basic or a bearer token), and
+        each user's role decides what they may do.  None: no sign-in (for loopback).
+    rate_limit : RateLimiter, optional
+        How many failed sign-ins a client may make; default: 5 a minute.
 
     Returns
     -------
@@ -82,7 +90,17 @@ def create_app(
         _resolve(store),
         read_only=read_only,
         allowed_hosts=list(allowed_hosts) if allowed_hosts is not None else list(LOOPBACK_HOSTS),
+        auth=_auth_file(auth),
+        rate_limit=rate_limit,
     )
+
+
+def _auth_file(auth: AuthFile | str | os.PathLike[str] | None) -> AuthFile | None:
+    from .._auth import AuthFile
+
+    if auth is None or isinstance(auth, AuthFile):
+        return auth
+    return AuthFile(auth)
 
 
 def _resolve(store: Store | str | os.PathLike[str] | None) -> Store:
@@ -103,6 +121,12 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 5000,
     read_only: bool = False,
+    *,
+    auth: AuthFile | str | os.PathLike[str] | None = None,
+    no_auth: bool = False,
+    allow_writes: bool = False,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
 ) -> None:
     """Serve the UI until interrupted (what ``sktrack ui`` runs).
 
@@ -111,25 +135,52 @@ def serve(
     store : Store, str or path, optional
         The store to show; default: the one `sktrack.get_store` returns.
     host : str, default="127.0.0.1"
-        The address to bind.  Anything but a loopback address exposes the store (and, unless
-        ``read_only``, its registry actions) to the network, and is warned about.
+        The address to bind.  Anything but a loopback address needs ``auth``, or an explicit
+        ``no_auth`` (then read-only unless ``allow_writes``).
     port : int, default=5000
     read_only : bool, default=False
         Hide and refuse every action that changes the store.
+    auth : AuthFile, str or path, optional
+        The users file; every request must sign in and roles decide what each user may do.
+    no_auth : bool, default=False
+        Serve a non-loopback address without sign-in (read-only unless ``allow_writes``).
+    allow_writes : bool, default=False
+        With ``no_auth``: let anyone who reaches the port change the registry.
+    ssl_certfile, ssl_keyfile : str, optional
+        Serve HTTPS with this certificate and key (uvicorn's options).
+
+    Raises
+    ------
+    InvalidArgumentError
+        For a non-loopback host without ``auth`` or ``no_auth``.
     """
     try:
         import uvicorn
     except ImportError as error:
         raise ImportError(f"{_EXTRA_HINT} ({error})") from error
+    from .._auth import check_exposure
     from ._security import LOOPBACK_HOSTS, is_loopback
 
-    local = is_loopback(host)
-    if not local:
-        print(
-            f"warning: serving on {host}, not a loopback address: anyone who can reach this "
-            "machine can browse the store" + ("" if read_only else " and change its registry"),
-            file=sys.stderr,
-        )
-    allowed = [*LOOPBACK_HOSTS, host] if local else ["*"]
-    app = create_app(store, read_only=read_only, allowed_hosts=allowed)
-    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+    exposure = check_exposure(
+        host,
+        auth=auth is not None,
+        no_auth=no_auth,
+        read_only=read_only,
+        allow_writes=allow_writes,
+    )
+    if exposure.warning:
+        print(exposure.warning, file=sys.stderr)
+    users = _auth_file(auth)
+    if users is not None:
+        users.users()  # a missing or damaged users file stops the command here
+    allowed = [*LOOPBACK_HOSTS, host] if is_loopback(host) else ["*"]
+    app = create_app(store, read_only=exposure.read_only, allowed_hosts=allowed, auth=users)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )

@@ -37,6 +37,7 @@ from sktrack.exceptions import (
     SktrackError,
 )
 
+from .._auth import Authenticator, AuthFile, RateLimiter, RequireAuth, SignedIn, scope_user
 from .._tracking import scoped_defaults
 from . import _chart_view, _curves, _details, _format, _history, _runs
 from ._security import (
@@ -52,27 +53,49 @@ __all__ = ["build_app"]
 
 _HERE = Path(__file__).parent
 _STAGES = ("None", "Staging", "Production", "Archived")
+_VERBS = {
+    "register": "register models",
+    "describe": "change descriptions",
+    "stage": "move stages",
+    "alias": "set or remove aliases",
+}
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class _UI:
-    """What every handler needs: the store, the mode, the CSRF token, the templates."""
+    """What every handler needs: the store, the mode, the CSRF token, the templates, and
+    whether users sign in."""
 
     store: Store
     read_only: bool
     token: str
     templates: Jinja2Templates
+    auth: bool = False
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run ``fn`` in a worker thread, with this UI's store as sktrack's store."""
+        return await self.call_as(None, fn, *args, **kwargs)
+
+    async def call_as(
+        self, user: SignedIn | None, fn: Callable[..., T], *args: Any, **kwargs: Any
+    ) -> T:
+        """`call`, with the registry recording its changes under ``user``'s name."""
 
         def run() -> T:
-            with scoped_defaults():  # this call's choice only, not the process's
+            # this call's choice only, not the process's
+            with scoped_defaults(user=user.name if user else None):
                 sktrack.set_store(self.store)
                 return fn(*args, **kwargs)
 
         return await run_in_threadpool(run)
+
+    def may(self, request: Request, action: str) -> bool:
+        """Whether this request may take ``action`` (hidden in the pages, refused if sent)."""
+        if self.read_only and action != "browse":
+            return False
+        user = scope_user(request.scope)
+        return not self.auth or (user is not None and user.may(action))
 
     def render(
         self, request: Request, template: str, context: Mapping[str, Any], status: int = 200
@@ -80,7 +103,14 @@ class _UI:
         return self.templates.TemplateResponse(request, template, dict(context), status_code=status)
 
 
-def build_app(store: Store, *, read_only: bool, allowed_hosts: Sequence[str]) -> Starlette:
+def build_app(
+    store: Store,
+    *,
+    read_only: bool,
+    allowed_hosts: Sequence[str],
+    auth: AuthFile | None = None,
+    rate_limit: RateLimiter | None = None,
+) -> Starlette:
     """The UI for ``store``; see `sktrack.ui.create_app`."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_HERE / "templates"),
@@ -92,14 +122,26 @@ def build_app(store: Store, *, read_only: bool, allowed_hosts: Sequence[str]) ->
     )
     env.filters.update(_format.FILTERS)
     env.globals.update(duration=_format.duration, stages=_STAGES, csrf_field=CSRF_FIELD)
-    ui = _UI(store, read_only, new_token(), Jinja2Templates(env=env))
+    ui = _UI(store, read_only, new_token(), Jinja2Templates(env=env), auth is not None)
     ui.templates.context_processors.append(
-        lambda request: {"ui": ui, "path": _path_for(request), "store_location": store.location}
+        lambda request: {
+            "ui": ui,
+            "path": _path_for(request),
+            "store_location": store.location,
+            "user": scope_user(request.scope),
+            "can": lambda action: ui.may(request, action),
+        }
     )
+    middleware = [Middleware(Guard, allowed_hosts=allowed_hosts)]
+    if auth is not None:
+        limiter = rate_limit or RateLimiter()
+        middleware.append(
+            Middleware(RequireAuth, authenticator=Authenticator(auth), limiter=limiter)
+        )
     app = Starlette(
         routes=_routes(),
         lifespan=_read_store_at_start,
-        middleware=[Middleware(Guard, allowed_hosts=allowed_hosts)],
+        middleware=middleware,
         exception_handlers={SktrackError: _error_page},
     )
     app.state.ui = ui
@@ -317,11 +359,20 @@ def _media_type(path: str) -> str:
 # -- writes -------------------------------------------------------------------------------
 
 
-async def _checked_form(request: Request) -> FormData | Response:
-    """The form of a write, or the refusal: read-only mode, a cross-site request, no token."""
+async def _checked_form(request: Request, action: str) -> FormData | Response:
+    """The form of a write, or the refusal: read-only mode, a role that may not, a
+    cross-site request, no token."""
     ui = _ui(request)
     if ui.read_only:
         return PlainTextResponse("This UI is read-only: it changes nothing.", status_code=403)
+    if not ui.may(request, action):
+        user = scope_user(request.scope)
+        role = user.role.value if user else "nobody"
+        return PlainTextResponse(
+            f"Refused: {user.name if user else 'this user'} is a {role}, who may not {_VERBS[action]}. "
+            "Ask an admin for another role (`sktrack users set-role`).",
+            status_code=403,
+        )
     reason = cross_site_reason(request)
     if reason is not None:
         return PlainTextResponse(f"Refused a cross-site request: {reason}.", status_code=403)
@@ -336,11 +387,12 @@ async def _checked_form(request: Request) -> FormData | Response:
 
 
 async def register(request: Request) -> Response:
-    form = await _checked_form(request)
+    form = await _checked_form(request, "register")
     if isinstance(form, Response):
         return form
     run_id = request.path_params["run_id"]
-    version = await _ui(request).call(
+    version = await _ui(request).call_as(
+        scope_user(request.scope),
         _register,
         run_id,
         _text(form, "model"),
@@ -362,40 +414,51 @@ def _register(run_id: str, folder: str, name: str, description: str) -> sktrack.
 
 
 async def transition(request: Request) -> Response:
-    form = await _checked_form(request)
+    form = await _checked_form(request, "stage")
     if isinstance(form, Response):
         return form
     name, version = request.path_params["name"], request.path_params["version"]
     archive = form.get("archive_existing") == "on"
-    await _ui(request).call(registry.transition_stage, name, version, _text(form, "stage"), archive)
+    await _ui(request).call_as(
+        scope_user(request.scope),
+        registry.transition_stage,
+        name,
+        version,
+        _text(form, "stage"),
+        archive,
+    )
     return _back_to_model(request, name)
 
 
 async def set_alias(request: Request) -> Response:
-    form = await _checked_form(request)
+    form = await _checked_form(request, "alias")
     if isinstance(form, Response):
         return form
     name = request.path_params["name"]
     version = _int(_text(form, "version"), 0)
-    await _ui(request).call(registry.set_alias, name, _text(form, "alias").strip(), version)
+    alias = _text(form, "alias").strip()
+    await _ui(request).call_as(scope_user(request.scope), registry.set_alias, name, alias, version)
     return _back_to_model(request, name)
 
 
 async def delete_alias(request: Request) -> Response:
-    form = await _checked_form(request)
+    form = await _checked_form(request, "alias")
     if isinstance(form, Response):
         return form
     name, alias = request.path_params["name"], request.path_params["alias"]
-    await _ui(request).call(registry.delete_alias, name, alias)
+    await _ui(request).call_as(scope_user(request.scope), registry.delete_alias, name, alias)
     return _back_to_model(request, name)
 
 
 async def describe(request: Request) -> Response:
-    form = await _checked_form(request)
+    form = await _checked_form(request, "describe")
     if isinstance(form, Response):
         return form
     name = request.path_params["name"]
-    await _ui(request).call(registry.update_registered_model, name, _text(form, "description"))
+    description = _text(form, "description")
+    await _ui(request).call_as(
+        scope_user(request.scope), registry.update_registered_model, name, description
+    )
     return _back_to_model(request, name)
 
 

@@ -36,7 +36,7 @@ def model_history(
 ) -> list[HistoryEntry]:
     """``versions``' registrations and ``events``, replayed oldest first; newest first."""
     timeline: list[tuple[int, int, HistoryEntry]] = [
-        (mv.created_at, 0, HistoryEntry(mv.created_at, "", "registered", None, mv))
+        (mv.created_at, 0, HistoryEntry(mv.created_at, mv.created_by, "registered", None, mv))
         for mv in versions
     ]
     timeline += [(e.timestamp, 1, HistoryEntry(e.timestamp, e.user, e.kind, e)) for e in events]
