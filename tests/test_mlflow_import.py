@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+pytest.importorskip("yaml", reason="MLflow's meta.yaml and MLmodel files need sktrack[mlflow]")
+
 import sktrack
 import sktrack.mlflow as mlflow
 from sktrack._cli import main

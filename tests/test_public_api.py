@@ -80,6 +80,8 @@ def test_docstring_examples_run(module: str) -> None:
         pytest.importorskip("sklearn.callback", reason="callbacks need scikit-learn >= 1.9")
     if module.startswith("sktrack._plots"):
         pytest.importorskip("matplotlib")  # the plots extra
+    if module.startswith("sktrack._auth"):
+        pytest.importorskip("argon2")  # the auth extra
     # an example may use any name its layer's package exports, as a reader of that layer would
     layer = importlib.import_module(module.rpartition(".")[0] or module)
     names = {name: getattr(layer, name) for name in getattr(layer, "__all__", [])}
