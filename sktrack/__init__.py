@@ -52,6 +52,7 @@ _LAZY: dict[str, str] = {
     "log_artifact": "_tracking",
     "log_table": "_tracking",
     "log_figure": "_tracking",
+    "log_image": "_tracking",
     "get_run": "_tracking",
     "get_metric_history": "_tracking",
     "search_runs": "_tracking",
@@ -181,6 +182,7 @@ if TYPE_CHECKING:
     from ._tracking import log_artifacts as log_artifacts
     from ._tracking import log_dict as log_dict
     from ._tracking import log_figure as log_figure
+    from ._tracking import log_image as log_image
     from ._tracking import log_metric as log_metric
     from ._tracking import log_metrics as log_metrics
     from ._tracking import log_param as log_param

@@ -50,6 +50,7 @@ from ._fluent import (
     set_tags,
     start_run,
 )
+from ._images import log_image
 from ._relevance import (
     OWN_ARGUMENTS,
     SEARCH_CONFIG,
@@ -97,6 +98,7 @@ __all__ = [
     "log_artifacts",
     "log_dict",
     "log_figure",
+    "log_image",
     "log_metric",
     "log_metrics",
     "log_param",

@@ -36,7 +36,6 @@ _CLIENT_WAYS = {
     "transition_model_version_stage(name, version, 'Archived')",
     "set_experiment_tag": "sktrack experiments carry no tags; tag the runs",
     "log_inputs": "log each dataset inside the run: mlflow.log_input(dataset, context)",
-    "log_image": "log_figure(figure, name), or log_artifact for an image file",
 }
 
 
@@ -121,7 +120,7 @@ class MlflowClient:
         if params := {p.key: p.value for p in params}:
             run.log_params(params)
         for m in metrics:
-            fluent.log_metric(m.key, m.value, m.step, timestamp=None, run_id=run_id)
+            fluent.log_metric(m.key, m.value, m.step, timestamp=m.timestamp, run_id=run_id)
         if tags := {t.key: t.value for t in tags}:
             run.set_tags(tags)
 

@@ -44,6 +44,7 @@ __all__ = [
     "log_artifacts",
     "log_dict",
     "log_figure",
+    "log_image",
     "log_input",
     "log_metric",
     "log_metrics",
@@ -299,14 +300,6 @@ def _target(run_id: str | None) -> Any:
     return run
 
 
-def _no_timestamp(call: str, timestamp: int | None) -> None:
-    refuse_arguments(
-        call,
-        {"timestamp": timestamp},
-        {"timestamp": "sktrack stamps each value with the time it is logged"},
-    )
-
-
 def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
     _target(None).log_param(key, value)
     return value
@@ -327,9 +320,8 @@ def log_metric(
     run_id: str | None = None,
     **unsupported: Any,
 ) -> None:
-    _no_timestamp("log_metric", timestamp)
     refuse_arguments("log_metric", unsupported, _MODEL_METRIC_WAYS)
-    _target(run_id).log_metric(key, value, step)
+    _target(run_id).log_metric(key, value, step, timestamp=timestamp)
 
 
 def log_metrics(
@@ -340,9 +332,8 @@ def log_metrics(
     timestamp: int | None = None,
     **unsupported: Any,
 ) -> None:
-    _no_timestamp("log_metrics", timestamp)
     refuse_arguments("log_metrics", unsupported, _MODEL_METRIC_WAYS)
-    _target(run_id).log_metrics(metrics, step)
+    _target(run_id).log_metrics(metrics, step, timestamp=timestamp)
 
 
 _MODEL_METRIC_WAYS = {
@@ -400,6 +391,18 @@ def _with_run(run_id: str | None, call: Any, *args: Any) -> None:
         f"{call.__name__}(..., run_id=...) for a run that is not active",
         "start_run() it, or write the file and use log_artifact(path, run_id=...)",
     )
+
+
+def log_image(image: Any, artifact_file: str | None = None, *, key: str | None = None,
+              step: int | None = None, timestamp: int | None = None,
+              synchronous: bool | None = None) -> None:  # fmt: skip
+    way = "name the file: mlflow.log_image(image, artifact_file='images/x.png')"
+    refuse_arguments("log_image", {"key": key, "step": step, "timestamp": timestamp},
+                     {"key": way, "step": way, "timestamp": way})  # fmt: skip
+    if artifact_file is None:
+        raise InvalidArgumentError(f"log_image needs artifact_file; {way}")
+    _target(None)
+    sktrack.log_image(image, artifact_file)
 
 
 def log_figure(figure: Any, artifact_file: str, *, save_kwargs: Any = None) -> None:
