@@ -70,6 +70,10 @@ _LAZY: dict[str, str] = {
     "log_text": "_tracking",
     "restore_experiment": "_tracking",
     "restore_run": "_tracking",
+    "search_experiments": "_tracking",
+    "set_experiment_tag": "_tracking",
+    "delete_experiment_tag": "_tracking",
+    "get_experiment_tags": "_tracking",
     # records
     "Experiment": "_store",
     "Metric": "_store",
@@ -167,9 +171,11 @@ if TYPE_CHECKING:
     from ._tracking import active_run as active_run
     from ._tracking import compact as compact
     from ._tracking import delete_experiment as delete_experiment
+    from ._tracking import delete_experiment_tag as delete_experiment_tag
     from ._tracking import delete_run as delete_run
     from ._tracking import end_run as end_run
     from ._tracking import get_experiment_by_name as get_experiment_by_name
+    from ._tracking import get_experiment_tags as get_experiment_tags
     from ._tracking import get_metric_history as get_metric_history
     from ._tracking import get_parent_run as get_parent_run
     from ._tracking import get_run as get_run
@@ -192,8 +198,10 @@ if TYPE_CHECKING:
     from ._tracking import read_artifact as read_artifact
     from ._tracking import restore_experiment as restore_experiment
     from ._tracking import restore_run as restore_run
+    from ._tracking import search_experiments as search_experiments
     from ._tracking import search_runs as search_runs
     from ._tracking import set_experiment as set_experiment
+    from ._tracking import set_experiment_tag as set_experiment_tag
     from ._tracking import set_store as set_store
     from ._tracking import set_tag as set_tag
     from ._tracking import set_tags as set_tags

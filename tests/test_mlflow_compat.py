@@ -222,7 +222,7 @@ def test_registry_calls(store: Store) -> None:
         (lambda: mlflow.sklearn.autolog(registered_model_name="m"), "mlflow.register_model"),
         (lambda: mlflow.start_run(run_id="abc"), "does not reopen a run"),
         (lambda: mlflow.start_run(log_system_metrics=True), "no system metrics"),
-        (lambda: mlflow.create_experiment("e", tags={"a": "b"}), "carry no tags"),
+        (lambda: mlflow.set_experiment_tag("a", "b"), "client.set_experiment_tag|MlflowClient"),
         (
             lambda: mlflow.sklearn.log_model(object(), name="m", serialization_format="pickle"),
             "never pickle",

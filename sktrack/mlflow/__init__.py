@@ -124,8 +124,10 @@ MlflowException = SktrackError
 
 _WAYS = {
     "autolog": "mlflow.sklearn.autolog() (sktrack.autolog)",
-    "set_experiment_tag": "sktrack experiments carry no tags; tag the runs (mlflow.set_tags)",
-    "set_experiment_tags": "sktrack experiments carry no tags; tag the runs (mlflow.set_tags)",
+    "set_experiment_tag": "MlflowClient().set_experiment_tag(experiment_id, key, value) "
+    "(sktrack.set_experiment_tag(name, key, value))",
+    "set_experiment_tags": "MlflowClient().set_experiment_tag(experiment_id, key, value) "
+    "(sktrack.set_experiment_tag(name, key, value))",
     "delete_tag": "set the tag to another value (mlflow.set_tag)",
     "set_registry_uri": "the registry lives in the store: mlflow.set_tracking_uri(uri)",
     "enable_system_metrics_logging": "sktrack records no system metrics",

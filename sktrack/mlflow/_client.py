@@ -34,7 +34,6 @@ _CLIENT_WAYS = {
     "rename_registered_model": "register the versions again under the new name",
     "delete_registered_model": "archive its versions with "
     "transition_model_version_stage(name, version, 'Archived')",
-    "set_experiment_tag": "sktrack experiments carry no tags; tag the runs",
     "log_inputs": "log each dataset inside the run: mlflow.log_input(dataset, context)",
 }
 
@@ -84,6 +83,12 @@ class MlflowClient:
 
     def restore_experiment(self, experiment_id: str) -> None:
         fluent.restore_experiment(experiment_id)
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
+        sktrack.set_experiment_tag(experiment_id, key, value)
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        sktrack.delete_experiment_tag(experiment_id, key)
 
     # -- runs -----------------------------------------------------------------------------
 

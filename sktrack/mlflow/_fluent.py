@@ -133,11 +133,8 @@ def create_experiment(
 ) -> str:
     refuse_arguments(
         "create_experiment",
-        {"artifact_location": artifact_location, "tags": tags or None},
-        {
-            "artifact_location": "artifacts live in the store, under artifacts/<run_id>",
-            "tags": "sktrack experiments carry no tags; tag the runs (mlflow.set_tags)",
-        },
+        {"artifact_location": artifact_location},
+        {"artifact_location": "artifacts live in the store, under artifacts/<run_id>"},
     )
     if sktrack.get_experiment_by_name(name) is not None:
         raise InvalidArgumentError(
@@ -146,6 +143,8 @@ def create_experiment(
         )
     current = sktrack.get_store()
     exp = current.ensure_experiment(name)
+    for key, value in (tags or {}).items():
+        sktrack.set_experiment_tag(exp.experiment_id, key, value)
     return exp.experiment_id
 
 
@@ -172,22 +171,11 @@ def search_experiments(
     filter_string: str | None = None,
     order_by: list[str] | None = None,
 ) -> list[Experiment]:
-    refuse_arguments(
-        "search_experiments",
-        {"filter_string": filter_string or None, "order_by": order_by or None},
-        {
-            "filter_string": "filter mlflow.search_experiments() in Python, or look one up "
-            "with mlflow.get_experiment_by_name(name)",
-            "order_by": "sort the list in Python",
-        },
+    found = sktrack.search_experiments(
+        filter_string or "", view=view_type, order_by=order_by, max_results=max_results
     )
-    if int(view_type) != 1:
-        raise refuse(
-            f"search_experiments(view_type={view_type!r})",
-            "only active experiments are listed (sktrack.list_experiments)",
-        )
-    found = [to_experiment(e) for e in sktrack.list_experiments()]
-    return found if max_results is None else found[:max_results]
+    deleted = {e.experiment_id for e in sktrack.search_experiments(view="deleted")}
+    return [to_experiment(e, "deleted" if e.experiment_id in deleted else "active") for e in found]
 
 
 # -- runs ---------------------------------------------------------------------------------
