@@ -57,6 +57,14 @@ from ._fluent import (
     start_run,
 )
 from ._images import log_image
+from ._record_filter import (
+    EQUALITY,
+    LIKES,
+    ORDERING,
+    FilterSpec,
+    RecordClause,
+    parse_record_filter,
+)
 from ._relevance import (
     OWN_ARGUMENTS,
     SEARCH_CONFIG,
@@ -75,12 +83,17 @@ from ._runs_frame import RUN_COLUMNS, select_runs
 
 __all__ = [
     "DEFAULT_EXPERIMENT",
+    "EQUALITY",
+    "LIKES",
+    "ORDERING",
     "OWN_ARGUMENTS",
     "RUN_COLUMNS",
     "SEARCHED_TAG",
     "SEARCH_CONFIG",
     "SECONDARY_METRIC",
     "ActiveRun",
+    "FilterSpec",
+    "RecordClause",
     "active_run",
     "common_key_metric",
     "compact",
@@ -113,6 +126,7 @@ __all__ = [
     "log_params",
     "log_table",
     "log_text",
+    "parse_record_filter",
     "read_artifact",
     "refit_scorer",
     "resolve_run_id",
