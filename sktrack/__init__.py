@@ -98,6 +98,8 @@ _LAZY: dict[str, str] = {
     "log_model": "_models",
     "load_model": "_models",
     "StagedModel": "_models",
+    "gc": "_models",
+    "GcReport": "_models",
     # figures (the plots extra)
     "plot": "_plots",
     # coming from MLflow
@@ -147,9 +149,11 @@ if TYPE_CHECKING:
     from . import registry as registry
     from ._mlflow import ImportReport as ImportReport
     from ._mlflow import import_mlflow as import_mlflow
+    from ._models import GcReport as GcReport
     from ._models import ModelInfo as ModelInfo
     from ._models import Signature as Signature
     from ._models import StagedModel as StagedModel
+    from ._models import gc as gc
     from ._models import infer_signature as infer_signature
     from ._models import load_model as load_model
     from ._models import log_model as log_model

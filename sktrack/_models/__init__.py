@@ -22,6 +22,7 @@ from ._folder import (
     log_model_into,
     verify_store_models,
 )
+from ._gc import GcReport, gc
 from ._log import (
     LoadedModel,
     load_located,
@@ -96,6 +97,7 @@ __all__ = [
     "DELETED_ROOT",
     "ColumnSpec",
     "DoctorReport",
+    "GcReport",
     "LoadedModel",
     "ModelInfo",
     "ModelLocation",
@@ -112,6 +114,7 @@ __all__ = [
     "delete_registered_model",
     "delete_registered_model_tag",
     "deleted_models",
+    "gc",
     "get_alias_history",
     "get_latest_versions",
     "get_model_version",

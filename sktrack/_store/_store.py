@@ -256,10 +256,13 @@ class Store:
         if self._compactor is not None:
             self._compactor.join()
 
-    def compact(self, *, full: bool = True) -> dict[str, int]:
-        """Fold every closed segment and Parquet file now (what `sktrack compact` runs)."""
+    def compact(
+        self, *, full: bool = True, drop_runs: frozenset[str] = frozenset()
+    ) -> dict[str, int]:
+        """Fold every closed segment and Parquet file now (what `sktrack compact` runs);
+        ``drop_runs`` are left out for good (what `sktrack gc` runs)."""
         self.wait_for_compaction()
-        return compact(self.fs, full=full)
+        return compact(self.fs, full=full, drop_runs=drop_runs)
 
     # -- artifacts --------------------------------------------------------------------
 
