@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from .._store import (
@@ -111,7 +112,7 @@ def search_experiments(
         row for row in _rows(_view(view)) if all(c.holds(row.attribute, row.tags) for c in clauses)
     ]
     for key, ascending in reversed(keys):
-        rows.sort(key=lambda r, k=key: r.attribute(k), reverse=not ascending)
+        rows.sort(key=partial(_Row.attribute, key=key), reverse=not ascending)
     found = [r.experiment for r in rows]
     return found if limit is None else found[:limit]
 

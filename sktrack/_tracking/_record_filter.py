@@ -218,6 +218,7 @@ class _Parser:
         return tuple(values)
 
     def check(self, c: RecordClause) -> None:
+        want: type
         if c.kind == "tag":
             ops, want = self.spec.tag_ops, str
         elif c.key in self.spec.numbers:
