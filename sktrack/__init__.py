@@ -52,6 +52,7 @@ _LAZY: dict[str, str] = {
     "log_artifact": "_tracking",
     "log_table": "_tracking",
     "log_figure": "_tracking",
+    "log_image": "_tracking",
     "get_run": "_tracking",
     "get_metric_history": "_tracking",
     "search_runs": "_tracking",
@@ -69,6 +70,10 @@ _LAZY: dict[str, str] = {
     "log_text": "_tracking",
     "restore_experiment": "_tracking",
     "restore_run": "_tracking",
+    "search_experiments": "_tracking",
+    "set_experiment_tag": "_tracking",
+    "delete_experiment_tag": "_tracking",
+    "get_experiment_tags": "_tracking",
     # records
     "Experiment": "_store",
     "Metric": "_store",
@@ -93,6 +98,8 @@ _LAZY: dict[str, str] = {
     "log_model": "_models",
     "load_model": "_models",
     "StagedModel": "_models",
+    "gc": "_models",
+    "GcReport": "_models",
     # figures (the plots extra)
     "plot": "_plots",
     # coming from MLflow
@@ -142,9 +149,11 @@ if TYPE_CHECKING:
     from . import registry as registry
     from ._mlflow import ImportReport as ImportReport
     from ._mlflow import import_mlflow as import_mlflow
+    from ._models import GcReport as GcReport
     from ._models import ModelInfo as ModelInfo
     from ._models import Signature as Signature
     from ._models import StagedModel as StagedModel
+    from ._models import gc as gc
     from ._models import infer_signature as infer_signature
     from ._models import load_model as load_model
     from ._models import log_model as log_model
@@ -166,9 +175,11 @@ if TYPE_CHECKING:
     from ._tracking import active_run as active_run
     from ._tracking import compact as compact
     from ._tracking import delete_experiment as delete_experiment
+    from ._tracking import delete_experiment_tag as delete_experiment_tag
     from ._tracking import delete_run as delete_run
     from ._tracking import end_run as end_run
     from ._tracking import get_experiment_by_name as get_experiment_by_name
+    from ._tracking import get_experiment_tags as get_experiment_tags
     from ._tracking import get_metric_history as get_metric_history
     from ._tracking import get_parent_run as get_parent_run
     from ._tracking import get_run as get_run
@@ -181,6 +192,7 @@ if TYPE_CHECKING:
     from ._tracking import log_artifacts as log_artifacts
     from ._tracking import log_dict as log_dict
     from ._tracking import log_figure as log_figure
+    from ._tracking import log_image as log_image
     from ._tracking import log_metric as log_metric
     from ._tracking import log_metrics as log_metrics
     from ._tracking import log_param as log_param
@@ -190,8 +202,10 @@ if TYPE_CHECKING:
     from ._tracking import read_artifact as read_artifact
     from ._tracking import restore_experiment as restore_experiment
     from ._tracking import restore_run as restore_run
+    from ._tracking import search_experiments as search_experiments
     from ._tracking import search_runs as search_runs
     from ._tracking import set_experiment as set_experiment
+    from ._tracking import set_experiment_tag as set_experiment_tag
     from ._tracking import set_store as set_store
     from ._tracking import set_tag as set_tag
     from ._tracking import set_tags as set_tags

@@ -78,7 +78,7 @@ def _modules_with_examples() -> list[str]:
 def test_docstring_examples_run(module: str) -> None:
     if module == "sktrack._sklearn._callback":
         pytest.importorskip("sklearn.callback", reason="callbacks need scikit-learn >= 1.9")
-    if module.startswith("sktrack._plots"):
+    if module.startswith("sktrack._plots") or module == "sktrack._tracking._images":
         pytest.importorskip("matplotlib")  # the plots extra
     if module.startswith("sktrack._auth"):
         pytest.importorskip("argon2")  # the auth extra

@@ -24,6 +24,7 @@ from ._admin import add_demo, add_store_commands, add_ui
 from ._common import EXIT_ERROR, EXIT_OK
 from ._errors import cli_message
 from ._experiments import add_experiments
+from ._gc import add_gc
 from ._mlflow import add_import_mlflow
 from ._models import add_models
 from ._runs import add_run, add_runs
@@ -133,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_run(commands, common)
     add_models(commands, common)
     add_store_commands(commands, common)
+    add_gc(commands, common)
     add_ui(commands, common)
     add_serve(commands, common)
     add_predict(commands, common)

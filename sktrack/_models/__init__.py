@@ -22,6 +22,7 @@ from ._folder import (
     log_model_into,
     verify_store_models,
 )
+from ._gc import GcReport, gc
 from ._log import (
     LoadedModel,
     load_located,
@@ -50,6 +51,14 @@ from ._registry import (
     transition_stage,
     update_model_version,
     update_registered_model,
+)
+from ._registry_search import (
+    DELETED_ROOT,
+    delete_registered_model,
+    deleted_models,
+    rename_registered_model,
+    search_model_versions,
+    search_registered_models,
 )
 from ._resolve import (
     ModelLocation,
@@ -85,8 +94,10 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "DELETED_ROOT",
     "ColumnSpec",
     "DoctorReport",
+    "GcReport",
     "LoadedModel",
     "ModelInfo",
     "ModelLocation",
@@ -100,7 +111,10 @@ __all__ = [
     "delete_alias",
     "delete_model_version",
     "delete_model_version_tag",
+    "delete_registered_model",
     "delete_registered_model_tag",
+    "deleted_models",
+    "gc",
     "get_alias_history",
     "get_latest_versions",
     "get_model_version",
@@ -117,8 +131,11 @@ __all__ = [
     "log_model_into",
     "parse_model_uri",
     "register_model",
+    "rename_registered_model",
     "resolve_model_uri",
     "run_doctor",
+    "search_model_versions",
+    "search_registered_models",
     "set_alias",
     "set_model_version_tag",
     "set_registered_model_tag",

@@ -15,10 +15,16 @@ from __future__ import annotations
 from ._artifacts import table_path
 from ._compact import pid_alive
 from ._durability import DURABILITY_ENV, Durability
+from ._experiment_tags import experiment_tag_events, experiment_tags, write_experiment_tag
 from ._fs import FileInfo, FileSystem, LocalFileSystem, OsCalls, unique_name
 from ._html import html_card
 from ._imported import ImportedRun, StoredRun, import_experiment, import_run, stored_runs
-from ._lifecycle import LIFECYCLE_TAG, deleted_experiment_ids, mark_experiment
+from ._lifecycle import (
+    LIFECYCLE_TAG,
+    deleted_experiment_ids,
+    lifecycle_changed_at,
+    mark_experiment,
+)
 from ._location import open_filesystem
 from ._objectstore import ObjectStoreFileSystem
 from ._records import Experiment, Metric, ModelVersion, Param, Run, RunInfo, RunStatus, Stage
@@ -61,9 +67,12 @@ __all__ = [
     "check_text",
     "decode_param",
     "deleted_experiment_ids",
+    "experiment_tag_events",
+    "experiment_tags",
     "html_card",
     "import_experiment",
     "import_run",
+    "lifecycle_changed_at",
     "mark_experiment",
     "open_filesystem",
     "open_store",
@@ -75,4 +84,5 @@ __all__ = [
     "unique_name",
     "validate_key",
     "validate_name",
+    "write_experiment_tag",
 ]

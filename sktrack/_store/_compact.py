@@ -72,20 +72,26 @@ def _take_lease(fs: FileSystem) -> bool:
     return False
 
 
-def compact(fs: FileSystem, *, full: bool = False) -> dict[str, int]:
+def compact(
+    fs: FileSystem, *, full: bool = False, drop_runs: frozenset[str] = frozenset()
+) -> dict[str, int]:
     """Fold closed segments (and, past a count or with ``full``, all Parquet files) of the store.
+
+    ``drop_runs`` (with ``full``): leave every row of these runs out of the merged files, so
+    they are gone for good once the files holding them are deleted (what ``sktrack gc`` does;
+    runs with an open segment must not be among them).
 
     Returns counts of what was folded, or ``{"skipped": 1}`` if another compaction is running.
     """
     if not _take_lease(fs):
         return {"skipped": 1}
     try:
-        return _compact_locked(fs, full)
+        return _compact_locked(fs, full, drop_runs)
     finally:
         fs.delete(LEASE)
 
 
-def _compact_locked(fs: FileSystem, full: bool) -> dict[str, int]:
+def _compact_locked(fs: FileSystem, full: bool, drop_runs: frozenset[str]) -> dict[str, int]:
     reader = Reader(fs)
     segments, parquet = reader.listing()
     closed = [(f, seg) for f, seg in ((f, reader.load_segment(f)) for f in segments) if seg.closed]
@@ -102,12 +108,17 @@ def _compact_locked(fs: FileSystem, full: bool) -> dict[str, int]:
         fresh = [(f, seg) for f, seg in closed if f.path not in superseded]
         covered[table] = superseded
         seg_rows = [r for _, seg in fresh for r in seg.rows[table]]
-        if not seg_rows and len(chosen) <= 1:
+        if not seg_rows and ((len(chosen) <= 1 and not drop_runs) or not chosen):
             continue
         sources = [f.path for f, _ in chosen] + [f.path for f, _ in fresh]
         # what the merged files superseded, if still there, is superseded again
         sources += sorted({s for _, pf in chosen for s in pf.supersedes} & listed)
         data = _merged(table, [pf.data for _, pf in chosen], seg_rows)
+        if drop_runs and "run_id" in data.column_names:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            data = data.filter(pc.invert(pc.is_in(data["run_id"], pa.array(sorted(drop_runs)))))
         _write_parquet(
             fs, f"{table_dir(table)}/{unique_name('c-', '.parquet')}", table, data, sources
         )

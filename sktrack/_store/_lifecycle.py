@@ -17,7 +17,7 @@ from ._fs import unique_name
 if TYPE_CHECKING:
     from ._store import Store
 
-__all__ = ["LIFECYCLE_TAG", "deleted_experiment_ids", "mark_experiment"]
+__all__ = ["LIFECYCLE_TAG", "deleted_experiment_ids", "lifecycle_changed_at", "mark_experiment"]
 
 LIFECYCLE_TAG = "sktrack.lifecycle"
 _ROOT = "lifecycle/experiments"
@@ -45,3 +45,13 @@ def deleted_experiment_ids(store: Store) -> set[str]:
         if state == "deleted":
             out.add(exp_id)
     return out
+
+
+def lifecycle_changed_at(store: Store, experiment_id: str) -> int | None:
+    """When the experiment was last deleted or restored (ms since the epoch), or None.
+    Event names start with their creation time in nanoseconds."""
+    events = store.fs.list(f"{_ROOT}/{experiment_id}", ".json")
+    if not events:
+        return None
+    stamp = events[-1].path.rsplit("/", 1)[-1].split("-", 1)[0]
+    return int(stamp) // 1_000_000 if stamp.isdigit() else None

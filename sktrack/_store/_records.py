@@ -175,13 +175,22 @@ class Run:
         """Log several params in one write; see `sktrack.log_params`."""
         self.store.log(self.run_id, params=check_mapping("params", params))
 
-    def log_metric(self, key: str, value: float, step: int | None = None) -> None:
+    def log_metric(
+        self, key: str, value: float, step: int | None = None, *, timestamp: int | None = None
+    ) -> None:
         """Log one metric value; see `sktrack.log_metric`."""
-        self.store.log(self.run_id, metrics={key: value}, step=step)
+        self.store.log(self.run_id, metrics={key: value}, step=step, timestamp=timestamp)
 
-    def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
+    def log_metrics(
+        self,
+        metrics: Mapping[str, float],
+        step: int | None = None,
+        *,
+        timestamp: int | None = None,
+    ) -> None:
         """Log several metric values in one write; see `sktrack.log_metrics`."""
-        self.store.log(self.run_id, metrics=check_mapping("metrics", metrics), step=step)
+        metrics = check_mapping("metrics", metrics)
+        self.store.log(self.run_id, metrics=metrics, step=step, timestamp=timestamp)
 
     def set_tag(self, key: str, value: Any) -> None:
         """Set one tag; see `sktrack.set_tag`."""

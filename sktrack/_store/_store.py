@@ -43,6 +43,7 @@ from ._values import (
     run_name_value,
     step_value,
     tag_value,
+    timestamp_value,
     validate_key,
     validate_name,
 )
@@ -186,17 +187,21 @@ class Store:
         metrics: Mapping[str, Any] | None = None,
         tags: Mapping[str, Any] | None = None,
         step: int | None = None,
+        timestamp: int | None = None,
     ) -> None:
-        """Log a batch into a run, in one write: all of it survives a crash, or none."""
+        """Log a batch into a run, in one write: all of it survives a crash, or none.
+
+        ``timestamp`` (ms since the epoch) stamps the metric values instead of the time now."""
         now = _now_ms()
         records: list[list[Any]] = []
         if params is not None:
             records += self._param_records(run_id, check_mapping("params", params), now)
         if metrics is not None:
             at = step_value(step)
+            stamp = now if timestamp is None else timestamp_value(timestamp)
             for key, value in check_mapping("metrics", metrics).items():
                 records.append(
-                    ["m", validate_key("metric", key), metric_value(key, value), at, now]
+                    ["m", validate_key("metric", key), metric_value(key, value), at, stamp]
                 )
         if tags is not None:
             for key, value in check_mapping("tags", tags).items():
@@ -251,10 +256,13 @@ class Store:
         if self._compactor is not None:
             self._compactor.join()
 
-    def compact(self, *, full: bool = True) -> dict[str, int]:
-        """Fold every closed segment and Parquet file now (what `sktrack compact` runs)."""
+    def compact(
+        self, *, full: bool = True, drop_runs: frozenset[str] = frozenset()
+    ) -> dict[str, int]:
+        """Fold every closed segment and Parquet file now (what `sktrack compact` runs);
+        ``drop_runs`` are left out for good (what `sktrack gc` runs)."""
         self.wait_for_compaction()
-        return compact(self.fs, full=full)
+        return compact(self.fs, full=full, drop_runs=drop_runs)
 
     # -- artifacts --------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ The rules (docs/store.md states them for users):
   surrogates), at most 64,000 characters;
 - metric values: real numbers that fit a 64-bit float (NaN and infinities are kept);
 - steps: whole numbers that fit a signed 64-bit integer;
+- metric timestamps given by the caller: whole milliseconds since the epoch, 0 or more;
 - params: bool, int (within a 64-bit float's range), float, str or None keep their type;
   anything else is stored as its ``repr``.
 
@@ -36,6 +37,7 @@ __all__ = [
     "show",
     "step_value",
     "tag_value",
+    "timestamp_value",
     "validate_key",
     "validate_name",
 ]
@@ -227,6 +229,25 @@ def step_value(step: object) -> int:
         raise InvalidArgumentError(
             f"step {show(step)} does not fit a signed 64-bit integer "
             f"({INT64_MIN} to {INT64_MAX}); number steps from 0"
+        )
+    return number
+
+
+def timestamp_value(timestamp: object) -> int:
+    """A metric's timestamp given by the caller: whole milliseconds since the epoch (UTC), from
+    0 to a signed 64-bit integer's maximum, as MLflow's ``timestamp=`` takes it."""
+    if type(timestamp) is not int and (
+        isinstance(timestamp, bool) or not isinstance(timestamp, numbers.Integral)
+    ):
+        raise InvalidArgumentError(
+            f"timestamp {show(timestamp)} ({type(timestamp).__name__}) must be a whole number "
+            "of milliseconds since the epoch, e.g. int(time.time() * 1000)"
+        )
+    number = int(timestamp)  # type: ignore[call-overload]
+    if not 0 <= number <= INT64_MAX:
+        raise InvalidArgumentError(
+            f"timestamp {show(timestamp)} must be milliseconds since the epoch, from 0 to "
+            f"{INT64_MAX}, e.g. int(time.time() * 1000)"
         )
     return number
 

@@ -228,18 +228,47 @@ def log_params(params: Mapping[str, Any]) -> None:
     _active_or_new().log_params(params)
 
 
-def log_metric(key: str, value: float, step: int | None = None) -> None:
+def log_metric(
+    key: str, value: float, step: int | None = None, *, timestamp: int | None = None
+) -> None:
     """Log a metric value of the active run; each call adds to its history (step, timestamp).
 
     NaN and infinite values are stored as they are (as MLflow does); non-numbers raise
     `InvalidArgumentError`.  Once the call returns, a crash of the process loses nothing.
+
+    Parameters
+    ----------
+    key : str
+        The metric's name.
+    value : float
+        A real number (ints, numpy scalars and 1-item arrays are converted).
+    step : int, optional
+        The step of this value (default 0).
+    timestamp : int, optional
+        When the value was measured, in whole milliseconds since the epoch (UTC), as MLflow's
+        ``timestamp=``; default: the time of the call.  Anything but an ``int`` of 0 or more
+        (a float of seconds, a ``datetime``) raises `InvalidArgumentError`.
+
+    Examples
+    --------
+    >>> import sktrack, tempfile
+    >>> _ = sktrack.set_store(tempfile.mkdtemp())
+    >>> with sktrack.start_run() as run:
+    ...     sktrack.log_metric("loss", 0.5, step=1, timestamp=1_700_000_000_000)
+    >>> sktrack.get_metric_history(run.run_id, "loss")["timestamp"].tolist()
+    [1700000000000]
     """
-    _active_or_new().log_metric(key, value, step)
+    _active_or_new().log_metric(key, value, step, timestamp=timestamp)
 
 
-def log_metrics(metrics: Mapping[str, float], step: int | None = None) -> None:
-    """Log several metric values of the active run in one write."""
-    _active_or_new().log_metrics(metrics, step)
+def log_metrics(
+    metrics: Mapping[str, float], step: int | None = None, *, timestamp: int | None = None
+) -> None:
+    """Log several metric values of the active run in one write.
+
+    ``step`` and ``timestamp`` (ms since the epoch) apply to every value; see `log_metric`.
+    """
+    _active_or_new().log_metrics(metrics, step, timestamp=timestamp)
 
 
 def set_tag(key: str, value: Any) -> None:

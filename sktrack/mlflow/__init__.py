@@ -51,6 +51,7 @@ from ._fluent import (
     log_artifacts,
     log_dict,
     log_figure,
+    log_image,
     log_input,
     log_metric,
     log_metrics,
@@ -94,6 +95,7 @@ __all__ = [
     "log_artifacts",
     "log_dict",
     "log_figure",
+    "log_image",
     "log_input",
     "log_metric",
     "log_metrics",
@@ -122,9 +124,10 @@ MlflowException = SktrackError
 
 _WAYS = {
     "autolog": "mlflow.sklearn.autolog() (sktrack.autolog)",
-    "log_image": "mlflow.log_figure(figure, name) for a figure, log_artifact for an image file",
-    "set_experiment_tag": "sktrack experiments carry no tags; tag the runs (mlflow.set_tags)",
-    "set_experiment_tags": "sktrack experiments carry no tags; tag the runs (mlflow.set_tags)",
+    "set_experiment_tag": "MlflowClient().set_experiment_tag(experiment_id, key, value) "
+    "(sktrack.set_experiment_tag(name, key, value))",
+    "set_experiment_tags": "MlflowClient().set_experiment_tag(experiment_id, key, value) "
+    "(sktrack.set_experiment_tag(name, key, value))",
     "delete_tag": "set the tag to another value (mlflow.set_tag)",
     "set_registry_uri": "the registry lives in the store: mlflow.set_tracking_uri(uri)",
     "enable_system_metrics_logging": "sktrack records no system metrics",

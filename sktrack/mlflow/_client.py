@@ -4,7 +4,6 @@ and registry (``version`` may be given as MLflow's text, ``"1"``)."""
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,12 +30,7 @@ _CLIENT_WAYS = {
     "create_registered_model": "a registered model is created with its first version: "
     "mlflow.register_model(model_uri, name), then client.update_registered_model(name, "
     "description) and client.set_registered_model_tag(name, key, value)",
-    "rename_registered_model": "register the versions again under the new name",
-    "delete_registered_model": "archive its versions with "
-    "transition_model_version_stage(name, version, 'Archived')",
-    "set_experiment_tag": "sktrack experiments carry no tags; tag the runs",
     "log_inputs": "log each dataset inside the run: mlflow.log_input(dataset, context)",
-    "log_image": "log_figure(figure, name), or log_artifact for an image file",
 }
 
 
@@ -86,6 +80,12 @@ class MlflowClient:
     def restore_experiment(self, experiment_id: str) -> None:
         fluent.restore_experiment(experiment_id)
 
+    def set_experiment_tag(self, experiment_id: str, key: str, value: Any) -> None:
+        sktrack.set_experiment_tag(experiment_id, key, value)
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        sktrack.delete_experiment_tag(experiment_id, key)
+
     # -- runs -----------------------------------------------------------------------------
 
     def get_run(self, run_id: str) -> Run:
@@ -121,7 +121,7 @@ class MlflowClient:
         if params := {p.key: p.value for p in params}:
             run.log_params(params)
         for m in metrics:
-            fluent.log_metric(m.key, m.value, m.step, timestamp=None, run_id=run_id)
+            fluent.log_metric(m.key, m.value, m.step, timestamp=m.timestamp, run_id=run_id)
         if tags := {t.key: t.value for t in tags}:
             run.set_tags(tags)
 
@@ -207,9 +207,14 @@ class MlflowClient:
                          {"order_by": order_by or None, "page_token": page_token},
                          {"order_by": "sort the list in Python",
                           "page_token": "ask for more with max_results"})  # fmt: skip
-        keep = _registry_filter(filter_string, ("name", "tags."))
-        models = [to_registered_model(m) for m in sktrack.registry.list_registered_models()]
-        return [m for m in models if keep(m)][:max_results]
+        found = sktrack.registry.search_registered_models(filter_string or "")
+        return [to_registered_model(m) for m in found][:max_results]
+
+    def rename_registered_model(self, name: str, new_name: str) -> RegisteredModel:
+        return to_registered_model(sktrack.registry.rename_registered_model(name, new_name))
+
+    def delete_registered_model(self, name: str) -> None:
+        sktrack.registry.delete_registered_model(name)
 
     def update_registered_model(self, name: str, description: str | None = None) -> RegisteredModel:
         if description is not None:
@@ -236,14 +241,8 @@ class MlflowClient:
                          {"order_by": order_by or None, "page_token": page_token},
                          {"order_by": "sort the list in Python",
                           "page_token": "ask for more with max_results"})  # fmt: skip
-        keep = _registry_filter(filter_string, ("name", "run_id", "source", "tags."))
-        out = []
-        for model in sktrack.registry.list_registered_models():
-            for mv in sktrack.registry.list_model_versions(model.name):
-                version = to_model_version(mv)
-                if keep(version):
-                    out.append(version)
-        return out[:max_results]
+        found = sktrack.registry.search_model_versions(filter_string or "")
+        return [to_model_version(mv) for mv in found][:max_results]
 
     def update_model_version(self, name: str, version: str | int,
                              description: str | None = None) -> ModelVersion:  # fmt: skip
@@ -278,46 +277,3 @@ class MlflowClient:
 
     def get_model_version_download_uri(self, name: str, version: str | int) -> str:
         return f"models:/{name}/{_version(version)}"
-
-
-# The registry's filters as MLflow scripts write them: `name = 'x'`, `name LIKE 'x%'`,
-# `run_id = '...'`, `tags.k = 'v'`, joined by AND.
-_CLAUSE = re.compile(
-    r"""\s*(?P<key>[A-Za-z_][\w.]*|`[^`]+`)\s*(?P<op>!=|=|NOT\s+LIKE|LIKE|ILIKE)\s*"""
-    r"""(?P<q>['"])(?P<value>.*?)(?P=q)\s*""",
-    re.IGNORECASE,
-)
-
-
-def _registry_filter(text: str | None, keys: tuple[str, ...]) -> Any:
-    if not text or not text.strip():
-        return lambda _: True
-    clauses = []
-    for part in re.split(r"\s+AND\s+", text.strip(), flags=re.IGNORECASE):
-        match = _CLAUSE.fullmatch(part)
-        key = match["key"].replace("`", "") if match else ""
-        if match is None or not (
-            key in keys or any(key.startswith(k) for k in keys if k[-1] == ".")
-        ):
-            raise refuse(
-                f"the registry filter {text!r}",
-                f"registry filters here compare {', '.join(keys)} with =, !=, LIKE or ILIKE "
-                "and join them with AND; filter the list in Python for anything else",
-            )
-        clauses.append((key, " ".join(match["op"].upper().split()), match["value"]))
-    return lambda item: all(_holds(item, *clause) for clause in clauses)
-
-
-def _holds(item: Any, key: str, op: str, value: str) -> bool:
-    if key.startswith("tags."):
-        actual = item.tags.get(key.removeprefix("tags."))
-    else:
-        actual = getattr(item, key)
-    if actual is None:
-        return False
-    actual = str(actual)
-    if op in ("=", "!="):
-        return (actual == value) == (op == "=")
-    pattern = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in value)
-    found = re.fullmatch(pattern, actual, re.IGNORECASE if op == "ILIKE" else 0) is not None
-    return not found if op.startswith("NOT") else found

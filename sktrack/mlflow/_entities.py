@@ -151,6 +151,7 @@ def to_experiment(exp: Any, lifecycle: str = "active") -> Experiment:
         name=exp.name,
         artifact_location=f"{store.location.rstrip('/')}/artifacts",
         lifecycle_stage=lifecycle,
+        tags=sktrack.get_experiment_tags(exp.experiment_id),
         creation_time=exp.created_at,
     )
 

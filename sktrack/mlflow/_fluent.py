@@ -44,6 +44,7 @@ __all__ = [
     "log_artifacts",
     "log_dict",
     "log_figure",
+    "log_image",
     "log_input",
     "log_metric",
     "log_metrics",
@@ -132,11 +133,8 @@ def create_experiment(
 ) -> str:
     refuse_arguments(
         "create_experiment",
-        {"artifact_location": artifact_location, "tags": tags or None},
-        {
-            "artifact_location": "artifacts live in the store, under artifacts/<run_id>",
-            "tags": "sktrack experiments carry no tags; tag the runs (mlflow.set_tags)",
-        },
+        {"artifact_location": artifact_location},
+        {"artifact_location": "artifacts live in the store, under artifacts/<run_id>"},
     )
     if sktrack.get_experiment_by_name(name) is not None:
         raise InvalidArgumentError(
@@ -145,6 +143,8 @@ def create_experiment(
         )
     current = sktrack.get_store()
     exp = current.ensure_experiment(name)
+    for key, value in (tags or {}).items():
+        sktrack.set_experiment_tag(exp.experiment_id, key, value)
     return exp.experiment_id
 
 
@@ -171,22 +171,11 @@ def search_experiments(
     filter_string: str | None = None,
     order_by: list[str] | None = None,
 ) -> list[Experiment]:
-    refuse_arguments(
-        "search_experiments",
-        {"filter_string": filter_string or None, "order_by": order_by or None},
-        {
-            "filter_string": "filter mlflow.search_experiments() in Python, or look one up "
-            "with mlflow.get_experiment_by_name(name)",
-            "order_by": "sort the list in Python",
-        },
+    found = sktrack.search_experiments(
+        filter_string or "", view=view_type, order_by=order_by, max_results=max_results
     )
-    if int(view_type) != 1:
-        raise refuse(
-            f"search_experiments(view_type={view_type!r})",
-            "only active experiments are listed (sktrack.list_experiments)",
-        )
-    found = [to_experiment(e) for e in sktrack.list_experiments()]
-    return found if max_results is None else found[:max_results]
+    deleted = {e.experiment_id for e in sktrack.search_experiments(view="deleted")}
+    return [to_experiment(e, "deleted" if e.experiment_id in deleted else "active") for e in found]
 
 
 # -- runs ---------------------------------------------------------------------------------
@@ -299,14 +288,6 @@ def _target(run_id: str | None) -> Any:
     return run
 
 
-def _no_timestamp(call: str, timestamp: int | None) -> None:
-    refuse_arguments(
-        call,
-        {"timestamp": timestamp},
-        {"timestamp": "sktrack stamps each value with the time it is logged"},
-    )
-
-
 def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
     _target(None).log_param(key, value)
     return value
@@ -327,9 +308,8 @@ def log_metric(
     run_id: str | None = None,
     **unsupported: Any,
 ) -> None:
-    _no_timestamp("log_metric", timestamp)
     refuse_arguments("log_metric", unsupported, _MODEL_METRIC_WAYS)
-    _target(run_id).log_metric(key, value, step)
+    _target(run_id).log_metric(key, value, step, timestamp=timestamp)
 
 
 def log_metrics(
@@ -340,9 +320,8 @@ def log_metrics(
     timestamp: int | None = None,
     **unsupported: Any,
 ) -> None:
-    _no_timestamp("log_metrics", timestamp)
     refuse_arguments("log_metrics", unsupported, _MODEL_METRIC_WAYS)
-    _target(run_id).log_metrics(metrics, step)
+    _target(run_id).log_metrics(metrics, step, timestamp=timestamp)
 
 
 _MODEL_METRIC_WAYS = {
@@ -400,6 +379,18 @@ def _with_run(run_id: str | None, call: Any, *args: Any) -> None:
         f"{call.__name__}(..., run_id=...) for a run that is not active",
         "start_run() it, or write the file and use log_artifact(path, run_id=...)",
     )
+
+
+def log_image(image: Any, artifact_file: str | None = None, *, key: str | None = None,
+              step: int | None = None, timestamp: int | None = None,
+              synchronous: bool | None = None) -> None:  # fmt: skip
+    way = "name the file: mlflow.log_image(image, artifact_file='images/x.png')"
+    refuse_arguments("log_image", {"key": key, "step": step, "timestamp": timestamp},
+                     {"key": way, "step": way, "timestamp": way})  # fmt: skip
+    if artifact_file is None:
+        raise InvalidArgumentError(f"log_image needs artifact_file; {way}")
+    _target(None)
+    sktrack.log_image(image, artifact_file)
 
 
 def log_figure(figure: Any, artifact_file: str, *, save_kwargs: Any = None) -> None:
