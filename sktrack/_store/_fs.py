@@ -9,6 +9,7 @@ operation that only a local disk has; it backs the write-ahead log of open runs.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import time
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..exceptions import InvalidArgumentError
+from ..exceptions import InvalidArgumentError, StoreError
 
 if TYPE_CHECKING:
     import pyarrow.fs
@@ -27,6 +28,7 @@ __all__ = [
     "FileSystem",
     "LocalFileSystem",
     "Names",
+    "storage_error",
     "unique_name",
 ]
 
@@ -63,6 +65,28 @@ class FileSystem(Protocol):
     def arrow(self) -> tuple[pyarrow.fs.FileSystem, str]: ...
 
 
+_WHAT_TO_DO = {
+    errno.ENOSPC: "the disk is full: free some space (or set another store), then log again",
+    errno.EDQUOT: "the disk quota is used up: free some space, then log again",
+    errno.EROFS: "the file system is read-only: set a writable store with sktrack.set_store()",
+    errno.EACCES: "permission denied: make the store writable for this user, or set another",
+    errno.EPERM: "permission denied: make the store writable for this user, or set another",
+}
+
+
+def storage_error(location: str, exc: OSError) -> OSError:
+    """``exc`` as a `StoreError` naming the store and what to do, when it is a full disk, a
+    read-only file system or a permission; any other OSError as it is."""
+    if isinstance(exc, StoreError) or exc.errno not in _WHAT_TO_DO:
+        return exc
+    error = StoreError(
+        f"cannot write to store {location}: {exc.strerror or exc}; {_WHAT_TO_DO[exc.errno]}. "
+        "Nothing of this call was written."
+    )
+    error.errno = exc.errno
+    return error
+
+
 def unique_name(prefix: str = "", suffix: str = "") -> str:
     """A file name no other writer will pick: time, pid and randomness.
 
@@ -92,11 +116,16 @@ class LocalFileSystem:
         """Write to a temporary file outside every glob readers use, then rename into place."""
         target = self._abs(path)
         tmp = self.root / "tmp" / unique_name(suffix=".tmp")
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
+        try:
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)  # nothing is left in tmp/
+            raise storage_error(self.location, exc) from None
 
     def create_exclusive(self, path: str, data: bytes) -> bool:
         """Create ``path`` holding ``data`` unless it exists; return whether this call created it.
@@ -105,28 +134,39 @@ class LocalFileSystem:
         reader never sees a half-written file and two racing creators cannot both win.
         """
         target = self._abs(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.root / "tmp" / unique_name(suffix=".tmp")
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(data)
         try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(data)
             os.link(tmp, target)
         except FileExistsError:
             return False
+        except OSError as exc:
+            raise storage_error(self.location, exc) from None
         finally:
-            tmp.unlink()
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
         return True
 
     def append(self, path: str, data: bytes) -> None:
         """Append with one ``write`` on an O_APPEND descriptor: once it returns, a kill -9 of
         this process cannot lose it (the kernel holds it)."""
         target = self._abs(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise storage_error(self.location, exc) from None
+        end = os.fstat(fd).st_size
         try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, end)  # whole or not at all
+            raise storage_error(self.location, exc) from None
         finally:
             os.close(fd)
 
