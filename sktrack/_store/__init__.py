@@ -13,13 +13,15 @@ package, never from its modules.
 from __future__ import annotations
 
 from ._artifacts import table_path
-from ._compact import pid_alive
+from ._compact import DEAD_RUN_LEASE_S, pid_alive
 from ._fs import FileInfo, FileSystem, LocalFileSystem, unique_name
 from ._html import html_card
 from ._imported import ImportedRun, StoredRun, import_experiment, import_run, stored_runs
 from ._lifecycle import LIFECYCLE_TAG, deleted_experiment_ids, mark_experiment
 from ._location import open_filesystem
 from ._objectstore import ObjectStoreFileSystem
+from ._quarantine import QUARANTINE_DIR, quarantine
+from ._reader import rebuilt_segment
 from ._records import Experiment, Metric, ModelVersion, Param, Run, RunInfo, RunStatus, Stage
 from ._schema import SCHEMA_VERSION
 from ._store import Store, open_store
@@ -33,11 +35,15 @@ from ._values import (
     validate_key,
     validate_name,
 )
+from ._wal import SEGMENT_DIR, parse_segment, segment_pid
 
 __all__ = [
+    "DEAD_RUN_LEASE_S",
     "LIFECYCLE_TAG",
     "MAX_VALUE_LENGTH",
+    "QUARANTINE_DIR",
     "SCHEMA_VERSION",
+    "SEGMENT_DIR",
     "Experiment",
     "FileInfo",
     "FileSystem",
@@ -63,7 +69,11 @@ __all__ = [
     "mark_experiment",
     "open_filesystem",
     "open_store",
+    "parse_segment",
     "pid_alive",
+    "quarantine",
+    "rebuilt_segment",
+    "segment_pid",
     "show",
     "stored_runs",
     "table_path",

@@ -19,7 +19,14 @@ from ._wal import SEGMENT_DIR, ParsedSegment, parse_segment, pid_alive, segment_
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["Reader", "Snapshot", "last_per_group", "segment_table", "table_dir"]
+__all__ = [
+    "Reader",
+    "Snapshot",
+    "last_per_group",
+    "rebuilt_segment",
+    "segment_table",
+    "table_dir",
+]
 
 _RETRIES = 8
 
@@ -320,6 +327,25 @@ def segment_table(
     if not parts:
         return schema(table).empty_table(), True
     return _concat(parts), False
+
+
+def rebuilt_segment(path: str, data: bytes) -> bytes | None:
+    """A closed segment holding exactly the lines of ``data`` that a reader can use (None
+    when there is none): what `sktrack doctor --repair` puts in a damaged segment's place."""
+    from ._wal import SEGMENT_VERSION, segment_run_id
+
+    header = json.dumps(["h", SEGMENT_VERSION, segment_run_id(path)]).encode() + b"\n"
+    kept = []
+    for line in data.splitlines():
+        seg = parse_segment(path, header + line)
+        if seg.problem or seg.run_id is None:
+            continue
+        has_rows = any(seg.rows[t] for t in TABLES)
+        if has_rows and all(_fits(t, row) for t in TABLES for row in seg.rows[t]):
+            kept.append(line + b"\n")
+    if not kept:
+        return None
+    return header + b"".join(kept) + b'["c"]\n'
 
 
 def _fits(table: str, row: list[Any]) -> bool:
