@@ -20,7 +20,6 @@ from sktrack.exceptions import (
     ModelIntegrityError,
     ModelNotFoundError,
     ModelVersionNotFoundError,
-    StoreError,
 )
 
 X = np.arange(40, dtype=float).reshape(20, 2)

@@ -178,6 +178,8 @@ def _orphans(store: Store, folder: str, used: set[str]) -> list[str]:
     for copy_id in store.fs.list_dirs(f"{folder}/copies"):
         path = f"{folder}/copies/{copy_id}"
         files = store.fs.list(path)
+        if not files:
+            continue  # set aside before
         newest = max((f.mtime_ns for f in files), default=0)
         if path not in used and now - newest > DEAD_RUN_LEASE_S * 1_000_000_000:
             out.append(path)
