@@ -386,6 +386,8 @@ def test_doctor_on_a_healthy_store(cli: Cli, store_path: str) -> None:
         "dead_runs": [],
         "open_runs": [],
         "model_problems": [],
+        "orphaned_copies": [],
+        "repairs": [],
     }
 
 
@@ -401,10 +403,10 @@ def test_doctor_names_damaged_files_and_exits_1(cli: Cli, store_path: str) -> No
     damaged = _damage_a_runs_file(store_path)
     code, out, _ = cli("--store", store_path, "doctor")
     assert code == 1
-    assert f"\n  damaged file: {damaged}\n" in out
+    assert f"\n  damaged file: {damaged} (cannot be read (" in out
     assert out.endswith(
-        "Damaged files are skipped when reading; move them out of the store to silence "
-        "the warnings.\n"
+        "Damaged files are skipped when reading; `sktrack doctor --repair` moves them into "
+        "quarantine/ of the store and rebuilds what it can.\n"
     )
     code, out, _ = cli("--store", store_path, "doctor", "--json")
     data = json.loads(out)

@@ -14,12 +14,12 @@ import sktrack
 from sktrack import registry
 from sktrack._store import Stage
 from sktrack.exceptions import (
+    DamagedFileWarning,
     InvalidArgumentError,
     InvalidURIError,
     ModelIntegrityError,
     ModelNotFoundError,
     ModelVersionNotFoundError,
-    StoreError,
 )
 
 X = np.arange(40, dtype=float).reshape(20, 2)
@@ -453,12 +453,12 @@ def test_registering_a_malformed_uri_raises_invalid_uri(store):
         registry.register_model("runs:/only-a-run-id", "prices")
 
 
-def test_a_damaged_version_file_names_the_file(store):
-    _register_versions(store, 1)
+def test_a_damaged_version_file_costs_only_itself_and_is_named(store):
+    _register_versions(store, 2)
     path = pathlib.Path(store.fs.local_path("registry/models/prices/versions/0000000001.json"))
     path.write_text("{")
-    with pytest.raises(StoreError, match=f"^registry file {store.fs.location}/"):
-        registry.get_model_version("prices", 1)
+    with pytest.warns(DamagedFileWarning, match=f"^registry file {store.fs.location}/"):
+        assert registry.get_model_version("prices", 2).version == 2
 
 
 def test_list_registered_models_by_name(logged):

@@ -21,6 +21,12 @@ def add_store_commands(commands: Commands, common: argparse.ArgumentParser) -> N
         "doctor", parents=[common], help="check the store; exit status 1 on problems"
     )
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="move damaged files into quarantine/ of the store (never deletes), rebuild what "
+        "can be rebuilt, end dead runs as KILLED",
+    )
     p.set_defaults(handler=_cmd_doctor)
 
 
@@ -61,7 +67,7 @@ def _cmd_doctor(args: argparse.Namespace) -> int:
     from .._models import run_doctor
 
     store = use_store(args)
-    report = run_doctor(store)
+    report = run_doctor(store, repair=args.repair)
     if args.json:
         print_json(doctor_json(store, report))
     else:

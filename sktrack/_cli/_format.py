@@ -377,20 +377,23 @@ def doctor_json(store: Store, report: Any) -> dict[str, Any]:
         ],
         "open_runs": list(report.open_runs),
         "model_problems": list(report.model_problems),
+        "orphaned_copies": list(report.orphaned_copies),
+        "repairs": list(report.repairs),
     }
 
 
 def doctor_text(store: Store, report: Any) -> str:
     """``sktrack doctor``: the problems, one a line, and what to do about them."""
     open_runs = f"{len(report.open_runs)} runs still RUNNING"
+    lines = [f"{store.location}: repaired: {_cell_line(r)}" for r in report.repairs]
     if not report.problems:
-        return f"{store.location}: no problems found ({open_runs})"
-    lines = [f"{store.location}: {len(report.problems)} problems ({open_runs})"]
+        return "\n".join([*lines, f"{store.location}: no problems found ({open_runs})"])
+    lines += [f"{store.location}: {len(report.problems)} problems ({open_runs})"]
     lines += [f"  {_cell_line(p)}" for p in report.problems]
     if report.damaged_files:
         lines.append(
-            "Damaged files are skipped when reading; move them out of the store to "
-            "silence the warnings."
+            "Damaged files are skipped when reading; `sktrack doctor --repair` moves them into "
+            "quarantine/ of the store and rebuilds what it can."
         )
     if report.dead_runs:
         lines.append(

@@ -118,16 +118,27 @@ class ModelMeta:
                 f"model metadata {path} has format version {version!r}; this sktrack reads "
                 f"version {FORMAT_VERSION}. Upgrade sktrack to load it."
             )
-        return cls(
-            sha256=doc["sha256"],
-            content_hash=doc["content_hash"],
-            size=doc["size"],
-            estimator_class=doc["estimator_class"],
-            versions=doc["versions"],
-            flagged_types=tuple(doc["flagged_types"]),
-            signature=doc["signature"],
-            created_at=doc["created_at"],
-        )
+        try:
+            meta = cls(
+                sha256=doc["sha256"],
+                content_hash=doc["content_hash"],
+                size=doc["size"],
+                estimator_class=doc["estimator_class"],
+                versions=dict(doc["versions"]),
+                flagged_types=tuple(doc["flagged_types"]),
+                signature=doc["signature"],
+                created_at=doc["created_at"],
+            )
+            if not isinstance(meta.sha256, str) or not all(
+                isinstance(t, str) for t in meta.flagged_types
+            ):
+                raise TypeError("sha256 and flagged_types must be text")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreError(
+                f"model metadata {path} is damaged (field {exc} is missing or wrong); "
+                "log the model again"
+            ) from None
+        return meta
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ here knows which store is in use: every function takes the `FileSystem`.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .._store import ModelVersion, Stage
 from .._tracking import acting_user
 from ..exceptions import (
+    DamagedFileWarning,
     InvalidArgumentError,
     ModelNotFoundError,
     ModelVersionNotFoundError,
@@ -36,7 +39,9 @@ __all__ = [
     "allocate_version",
     "append_event",
     "by_alias",
+    "check_version_doc",
     "current_user",
+    "event_from_doc",
     "get_version",
     "last_event_number",
     "latest_in",
@@ -44,6 +49,7 @@ __all__ = [
     "model_names",
     "now_ms",
     "read_state",
+    "read_version_file",
     "version_from_record",
 ]
 
@@ -171,6 +177,8 @@ def _load_json(fs: FileSystem, path: str) -> dict[str, Any]:
         doc = json.loads(fs.read_bytes(path))
     except ValueError as exc:
         raise StoreError(f"registry file {fs.location}/{path} is damaged: {exc}") from None
+    if not isinstance(doc, dict):
+        raise StoreError(f"registry file {fs.location}/{path} is damaged: not a JSON object")
     if doc.get("format_version") != FORMAT_VERSION:
         raise StoreError(
             f"registry file {fs.location}/{path} has format version "
@@ -179,16 +187,114 @@ def _load_json(fs: FileSystem, path: str) -> dict[str, Any]:
     return doc
 
 
+# what a version file must hold, and of which types (None allowed where listed)
+_VERSION_FIELDS: dict[str, tuple[type, ...]] = {
+    "name": (str,),
+    "version": (int,),
+    "run_id": (str, type(None)),
+    "source": (str,),
+    "copy": (str,),
+    "sha256": (str,),
+    "created_at": (int,),
+    "sklearn_version": (str,),
+    "signature": (dict, type(None)),
+    "description": (str, type(None)),
+    "tags": (dict,),
+}
+_EVENT_KINDS = {"stage", "alias", "delete_alias", "description", "tag", "delete_tag"}
+_EVENT_KINDS |= {"delete_version"}
+
+
+def _bad_fields(doc: Mapping[str, Any], fields: Mapping[str, tuple[type, ...]]) -> list[str]:
+    return [
+        k
+        for k, kinds in fields.items()
+        if k not in doc or isinstance(doc[k], bool) or not isinstance(doc[k], kinds)
+    ]
+
+
+def check_version_doc(doc: Mapping[str, Any], name: str, number: int) -> str:
+    """Why a version file's content is not a version ``number`` of ``name`` ("" if it is)."""
+    if "quarantined" in doc and doc.get("version") == number:
+        return ""  # a tombstone `sktrack doctor --repair` left in a damaged file's place
+    bad = _bad_fields(doc, _VERSION_FIELDS)
+    if bad:
+        return f"fields missing or of the wrong type: {', '.join(bad)}"
+    if doc["version"] != number or doc["name"] != name:
+        return f"holds version {doc['version']!r} of {doc['name']!r}, not {number} of {name!r}"
+    return ""
+
+
+def event_from_doc(doc: Mapping[str, Any]) -> RegistryEvent:
+    """An event file's content as a `RegistryEvent`; `StoreError` saying why it is not one."""
+    kind, version, stage = doc.get("kind"), doc.get("version"), doc.get("stage")
+    problems = []
+    if kind not in _EVENT_KINDS:
+        problems.append(f"kind {kind!r}")
+    if version is not None and (type(version) is not int or version < 1):
+        problems.append(f"version {version!r}")
+    if type(doc.get("timestamp")) is not int:
+        problems.append(f"timestamp {doc.get('timestamp')!r}")
+    if stage is not None and stage not in {s.value for s in Stage}:
+        problems.append(f"stage {stage!r}")
+    for key in ("user", "alias", "key", "value"):
+        if doc.get(key) is not None and not isinstance(doc[key], str):
+            problems.append(f"{key} {doc[key]!r}")
+    if problems:
+        raise StoreError(f"not a registry event: {', '.join(problems)}")
+    return _event_from_doc(doc)
+
+
+def _warn_registry_file(fs: FileSystem, path: str, problem: str) -> None:
+    warnings.warn(
+        f"registry file {fs.location}/{path} cannot be read ({problem}); it was skipped and "
+        "the rest of the model was read. `sktrack doctor` lists it (`sktrack doctor --repair` "
+        "sets it aside).",
+        DamagedFileWarning,
+        stacklevel=4,
+    )
+
+
+def _number_of(path: str) -> int:
+    stem = path.rsplit("/", 1)[1].split(".")[0]
+    return int(stem) if stem.isdigit() else 0
+
+
+def read_version_file(fs: FileSystem, name: str, path: str) -> dict[str, Any]:
+    """A version file's record; `StoreError` saying why when it is not a readable one."""
+    doc = _load_json(fs, path)
+    problem = check_version_doc(doc, name, _number_of(path))
+    if problem:
+        raise StoreError(f"registry file {fs.location}/{path} is damaged: {problem}")
+    return doc
+
+
 def read_state(fs: FileSystem, name: str) -> ModelState:
+    """A model's state; a version or event file that cannot be read is skipped with a
+    `DamagedFileWarning` naming it, and costs only what it held."""
     folder = model_dir(name)
-    records = {}
+    records, tombstones = {}, set()
     for info in fs.list(f"{folder}/versions", ".json"):
-        record = _load_json(fs, info.path)
-        records[record["version"]] = record
-    if not records:
+        try:
+            record = read_version_file(fs, name, info.path)
+        except StoreError as exc:
+            _warn_registry_file(fs, info.path, str(exc).split(": ", 1)[-1])
+            continue
+        if "quarantined" in record:
+            tombstones.add(record["version"])
+        else:
+            records[record["version"]] = record
+    if not records and not tombstones:
         raise ModelNotFoundError(_no_model_message(fs, name))
-    events = [_event_from_doc(_load_json(fs, i.path)) for i in fs.list(f"{folder}/events", ".json")]
-    return ModelState(name, records, events).replay()
+    events = []
+    for info in fs.list(f"{folder}/events", ".json"):
+        try:
+            events.append(event_from_doc(_load_json(fs, info.path)))
+        except StoreError as exc:
+            _warn_registry_file(fs, info.path, str(exc).split(": ", 1)[-1])
+    state = ModelState(name, records, events)
+    state.deleted |= tombstones
+    return state.replay()
 
 
 def _no_model_message(fs: FileSystem, name: str) -> str:
@@ -327,8 +433,9 @@ def append_event(
         latest = max(last_event_number(fs, name), number)
         if conflicts is not None:
             for other in range(number, latest + 1):
-                if conflicts(_load_json(fs, _event_path(name, other))):
-                    return False
+                with contextlib.suppress(StoreError, FileNotFoundError):  # damaged: no event
+                    if conflicts(_load_json(fs, _event_path(name, other))):
+                        return False
         seen = latest
 
 

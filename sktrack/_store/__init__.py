@@ -13,7 +13,7 @@ package, never from its modules.
 from __future__ import annotations
 
 from ._artifacts import table_path
-from ._compact import pid_alive
+from ._compact import DEAD_RUN_LEASE_S, pid_alive
 from ._durability import DURABILITY_ENV, Durability
 from ._experiment_tags import experiment_tag_events, experiment_tags, write_experiment_tag
 from ._fs import FileInfo, FileSystem, LocalFileSystem, OsCalls, unique_name
@@ -27,6 +27,8 @@ from ._lifecycle import (
 )
 from ._location import open_filesystem
 from ._objectstore import ObjectStoreFileSystem
+from ._quarantine import QUARANTINE_DIR, quarantine
+from ._reader import rebuilt_segment
 from ._records import Experiment, Metric, ModelVersion, Param, Run, RunInfo, RunStatus, Stage
 from ._schema import SCHEMA_VERSION
 from ._store import Store, open_store
@@ -40,12 +42,16 @@ from ._values import (
     validate_key,
     validate_name,
 )
+from ._wal import SEGMENT_DIR, parse_segment, segment_pid
 
 __all__ = [
+    "DEAD_RUN_LEASE_S",
     "DURABILITY_ENV",
     "LIFECYCLE_TAG",
     "MAX_VALUE_LENGTH",
+    "QUARANTINE_DIR",
     "SCHEMA_VERSION",
+    "SEGMENT_DIR",
     "Durability",
     "Experiment",
     "FileInfo",
@@ -76,7 +82,11 @@ __all__ = [
     "mark_experiment",
     "open_filesystem",
     "open_store",
+    "parse_segment",
     "pid_alive",
+    "quarantine",
+    "rebuilt_segment",
+    "segment_pid",
     "show",
     "stored_runs",
     "table_path",

@@ -21,9 +21,11 @@ import socket
 import time
 from typing import TYPE_CHECKING
 
-from ._fs import FileSystem, unique_name
-from ._reader import Reader, last_per_group, table_dir
-from ._schema import SORT_KEYS, TABLES, file_metadata, schema
+from ._fs import FileInfo, FileSystem, unique_name
+from ._quarantine import quarantine
+from ._reader import Reader, last_per_group, segment_table, table_dir
+from ._schema import SORT_KEYS, TABLES, file_metadata
+from ._wal import ParsedSegment, pid_alive, segment_pid
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -33,16 +35,9 @@ __all__ = ["LEASE", "compact", "lease_is_stale", "pid_alive"]
 LEASE = "compaction.lease"
 _LEASE_TIMEOUT_S = 15 * 60
 _PARQUET_MERGE_AT = 8  # merge Parquet files once a table has this many
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+# an open segment whose process is gone is folded as KILLED once it has not been written to
+# for this long: the run's lease, as for the compaction lease
+DEAD_RUN_LEASE_S = _LEASE_TIMEOUT_S
 
 
 def lease_is_stale(raw: bytes) -> bool:
@@ -94,7 +89,13 @@ def compact(
 def _compact_locked(fs: FileSystem, full: bool, drop_runs: frozenset[str]) -> dict[str, int]:
     reader = Reader(fs)
     segments, parquet = reader.listing()
-    closed = [(f, seg) for f, seg in ((f, reader.load_segment(f)) for f in segments) if seg.closed]
+    here, now_ns = socket.gethostname(), time.time_ns()
+    loaded = [(f, reader.load_segment(f)) for f in segments]
+    loaded = [
+        (f, seg if seg.closed else _killed_if_dead(f, seg, here, now_ns)) for f, seg in loaded
+    ]
+    closed = [(f, seg) for f, seg in loaded if seg.closed]
+    damage = {f.path: seg.problem for f, seg in closed if seg.problem}
     listed = {f.path for f in segments} | {f.path for t in TABLES for f in parquet[t]}
     published = 0
     doomed: set[str] = set()  # files whose rows a live file now holds
@@ -107,8 +108,9 @@ def _compact_locked(fs: FileSystem, full: bool, drop_runs: frozenset[str]) -> di
         chosen = live if full or len(live) >= _PARQUET_MERGE_AT else []
         fresh = [(f, seg) for f, seg in closed if f.path not in superseded]
         covered[table] = superseded
-        seg_rows = [r for _, seg in fresh for r in seg.rows[table]]
-        if not seg_rows and ((len(chosen) <= 1 and not drop_runs) or not chosen):
+        seg_rows, _ = segment_table(table, fresh, set(), damage)
+        if not seg_rows.num_rows and ((len(chosen) <= 1 and not drop_runs) or not chosen):
+            covered[table] = covered[table] | {f.path for f, _ in fresh}  # nothing to fold
             continue
         sources = [f.path for f, _ in chosen] + [f.path for f, _ in fresh]
         # what the merged files superseded, if still there, is superseded again
@@ -131,26 +133,36 @@ def _compact_locked(fs: FileSystem, full: bool, drop_runs: frozenset[str]) -> di
     )
     fs.sync()  # what is published survives a power loss before what it supersedes goes
     for path in sorted(doomed):
-        fs.delete(path)
+        if path in damage:  # its good rows are folded; the file is kept aside, never deleted
+            quarantine(fs, path)
+        else:
+            fs.delete(path)
     return {"published": published, "deleted": len(doomed), "segments": len(closed)}
 
 
-def _merged(table: str, parts: list, seg_rows: list[list]) -> pa.Table:
+def _killed_if_dead(f: FileInfo, seg: ParsedSegment, here: str, now_ns: int) -> ParsedSegment:
+    """An open segment whose writer is gone from this host and whose lease has run out, as
+    if it had been closed with the run KILLED (at its last write); else ``seg`` as it is."""
+    runs = seg.rows["runs"]
+    if not runs or now_ns - f.mtime_ns < DEAD_RUN_LEASE_S * 1_000_000_000:
+        return seg
+    last = runs[-1]
+    if len(last) != 11 or last[8] != here or last[3] != "RUNNING":
+        return seg  # another host's run (its pid says nothing here), or a damaged record
+    pids = {segment_pid(f.path), last[9] if isinstance(last[9], int) else 0}
+    if any(pid_alive(pid) for pid in pids if pid):
+        return seg
+    killed = [*last[:3], "KILLED", last[4], f.mtime_ns // 1_000_000, *last[6:10], now_ns]
+    rows = {**seg.rows, "runs": [*runs, killed]}
+    return ParsedSegment(run_id=seg.run_id, closed=True, problem=seg.problem, rows=rows)
+
+
+def _merged(table: str, parts: list, seg_rows: pa.Table) -> pa.Table:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    sch = schema(table)
-    if seg_rows:
-        cols = list(zip(*seg_rows, strict=True))
-        parts = [
-            *parts,
-            pa.table(
-                {
-                    n: pa.array(c, type=sch.field(n).type)
-                    for n, c in zip(sch.names, cols, strict=True)
-                }
-            ),
-        ]
+    if seg_rows.num_rows:
+        parts = [*parts, seg_rows]
     data = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
     keys = SORT_KEYS[table]
     data = data.take(pc.sort_indices(data, [(k, "ascending") for k in keys]))

@@ -21,6 +21,7 @@ replay them).
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import os
 import secrets
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ..exceptions import InvalidArgumentError
+from ..exceptions import InvalidArgumentError, StoreError
 from ._durability import Durability, durability_from_env
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ __all__ = [
     "LocalFileSystem",
     "Names",
     "OsCalls",
+    "storage_error",
     "unique_name",
 ]
 
@@ -87,6 +89,28 @@ class FileSystem(Protocol):
     def arrow(self) -> tuple[pyarrow.fs.FileSystem, str]: ...
 
 
+_WHAT_TO_DO = {
+    errno.ENOSPC: "the disk is full: free some space (or set another store), then log again",
+    errno.EDQUOT: "the disk quota is used up: free some space, then log again",
+    errno.EROFS: "the file system is read-only: set a writable store with sktrack.set_store()",
+    errno.EACCES: "permission denied: make the store writable for this user, or set another",
+    errno.EPERM: "permission denied: make the store writable for this user, or set another",
+}
+
+
+def storage_error(location: str, exc: OSError) -> OSError:
+    """``exc`` as a `StoreError` naming the store and what to do, when it is a full disk, a
+    read-only file system or a permission; any other OSError as it is."""
+    if isinstance(exc, StoreError) or exc.errno not in _WHAT_TO_DO:
+        return exc
+    error = StoreError(
+        f"cannot write to store {location}: {exc.strerror or exc}; {_WHAT_TO_DO[exc.errno]}. "
+        "Nothing of this call was written."
+    )
+    error.errno = exc.errno
+    return error
+
+
 def unique_name(prefix: str = "", suffix: str = "") -> str:
     """A file name no other writer will pick: time, pid and randomness.
 
@@ -122,6 +146,9 @@ class OsCalls:
     def unlink(self, path: str) -> None:
         os.unlink(path)
 
+    def truncate(self, fd: int, length: int) -> None:
+        os.ftruncate(fd, length)
+
     def fsync_dir(self, path: str) -> None:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         try:
@@ -140,15 +167,38 @@ class AppendFile:
         self._fs = fs
         self._calls = fs.calls
         self._path = path
-        fs._ensure_dir(path.parent)
-        self._fd = self._calls.open(str(path), _NEW | os.O_APPEND)
+        try:
+            fs._ensure_dir(path.parent)
+            self._fd = self._calls.open(str(path), _NEW | os.O_APPEND)
+        except OSError as exc:
+            raise storage_error(fs.location, exc) from None
         self._durable_name = False
+        self._end = 0  # where the last whole write ends: a failed write is cut back to it
+        self._cut = False  # a cut could not be undone: the next write starts a line of its own
 
     def write(self, data: bytes) -> None:
-        """Append ``data``: once this returns, a kill -9 of this process cannot lose it."""
+        """Append ``data`` whole or not at all: once this returns, a kill -9 of this process
+        cannot lose it; if it raises, the file is cut back to where it was."""
+        if self._cut:
+            data = b"\n" + data
         view = memoryview(data)
-        while view:
-            view = view[self._calls.write(self._fd, view) :]
+        try:
+            while view:
+                view = view[self._calls.write(self._fd, view) :]
+        except OSError as exc:
+            try:
+                self._calls.truncate(self._fd, self._end)
+            except OSError:
+                self._cut = True  # the reader skips the cut line; nothing acknowledged is in it
+            raise storage_error(self._fs.location, exc) from None
+        self._end += len(data)
+        self._cut = False
+
+    def discard(self) -> None:
+        """Close and remove the file (nothing in it was acknowledged)."""
+        self.close()
+        with contextlib.suppress(OSError):
+            self._calls.unlink(str(self._path))
 
     def commit(self, *, end: bool) -> None:
         """Make what was written durable as the level asks: every write at ``always``, the
@@ -310,19 +360,30 @@ class LocalFileSystem:
         rename.
         """
         target = self._abs(path)
-        tmp = self._tmp()
-        self._ensure_dir(target.parent)
-        later = lazy and self.durability is Durability.RUN and not target.exists()
-        self._write_new(tmp, data, fsync=not (later or last))
-        if last and self._durable():
-            self._sync(target.parent, also=tmp)
-        self.calls.rename(str(tmp), str(target))
-        if later:
-            with self._dirty_lock:
-                self._unsynced.add(target)
-        self._pending(target.parent)
-        if self.durability is Durability.ALWAYS:
-            self.sync()
+        tmp: Path | None = None
+        try:
+            tmp = self._tmp()
+            self._ensure_dir(target.parent)
+            later = lazy and self.durability is Durability.RUN and not target.exists()
+            self._write_new(tmp, data, fsync=not (later or last))
+            if last and self._durable():
+                self._sync(target.parent, also=tmp)
+            self.calls.rename(str(tmp), str(target))
+            tmp = None
+            if later:
+                with self._dirty_lock:
+                    self._unsynced.add(target)
+            self._pending(target.parent)
+            if self.durability is Durability.ALWAYS:
+                self.sync()
+        except OSError as exc:
+            if tmp is not None:
+                self._discard(tmp)  # nothing is left in tmp/
+            raise storage_error(self.location, exc) from None
+
+    def _discard(self, tmp: Path) -> None:
+        with contextlib.suppress(OSError):
+            self.calls.unlink(str(tmp))
 
     def create_exclusive(self, path: str, data: bytes) -> bool:
         """Create ``path`` holding ``data`` unless it exists; return whether this call created it.
@@ -333,30 +394,45 @@ class LocalFileSystem:
         durable when it returns.
         """
         target = self._abs(path)
-        self._ensure_dir(target.parent)
-        tmp = self._tmp()
-        self._write_new(tmp, data)
-        self.sync()  # what this file may refer to (a model's copy) is durable first
+        tmp: Path | None = None
         try:
-            self.calls.link(str(tmp), str(target))
-        except FileExistsError:
-            return False
-        finally:
-            self.calls.unlink(str(tmp))
-        self._pending(target.parent)
-        self.sync()
+            self._ensure_dir(target.parent)
+            tmp = self._tmp()
+            self._write_new(tmp, data)
+            self.sync()  # what this file may refer to (a model's copy) is durable first
+            try:
+                self.calls.link(str(tmp), str(target))
+            except FileExistsError:
+                return False
+            finally:
+                self._discard(tmp)
+                tmp = None
+            self._pending(target.parent)
+            self.sync()
+        except OSError as exc:
+            if tmp is not None:
+                self._discard(tmp)
+            raise storage_error(self.location, exc) from None
         return True
 
     def append(self, path: str, data: bytes) -> None:
         """Append with one ``write`` on an O_APPEND descriptor: once it returns, a kill -9 of
         this process cannot lose it (the kernel holds it)."""
         target = self._abs(path)
-        self._ensure_dir(target.parent)
-        fd = self.calls.open(str(target), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        try:
+            self._ensure_dir(target.parent)
+            fd = self.calls.open(str(target), os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+        except OSError as exc:
+            raise storage_error(self.location, exc) from None
+        end = os.fstat(fd).st_size
         try:
             view = memoryview(data)
             while view:
                 view = view[self.calls.write(fd, view) :]
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                self.calls.truncate(fd, end)  # whole or not at all
+            raise storage_error(self.location, exc) from None
         finally:
             self.calls.close(fd)
 

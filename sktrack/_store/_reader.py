@@ -8,19 +8,25 @@ a second search over an unchanged store reads nothing.
 from __future__ import annotations
 
 import json
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import DamagedFileWarning, StoreError
+from ..exceptions import StoreError
 from ._fs import FileInfo, FileSystem
 from ._schema import TABLES, schema, upgrade
-from ._wal import SEGMENT_DIR, ParsedSegment, parse_segment
+from ._wal import SEGMENT_DIR, ParsedSegment, parse_segment, pid_alive, segment_pid, warn_damaged
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["Reader", "Snapshot", "last_per_group", "table_dir"]
+__all__ = [
+    "Reader",
+    "Snapshot",
+    "last_per_group",
+    "rebuilt_segment",
+    "segment_table",
+    "table_dir",
+]
 
 _RETRIES = 8
 
@@ -49,6 +55,8 @@ class Snapshot:
     latest_metrics: pa.Table
     tags: pa.Table
     damaged: tuple[str, ...]
+    #: why each damaged file (or some of its lines) could not be read, by path
+    damage: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 def last_per_group(data: pa.Table, keys: list[str], order: list[str], presorted: bool) -> pa.Table:
@@ -100,20 +108,25 @@ class Reader:
         try:
             raw = self.fs.read_bytes(info.path)
             pf = pq.read_table(pa.BufferReader(raw))
+            meta = pf.schema.metadata or {}
+            version = int(meta.get(b"sktrack.schema_version", b"1"))
+            supersedes = tuple(json.loads(meta.get(b"sktrack.supersedes", b"[]")))
+            if not all(isinstance(s, str) for s in supersedes):
+                raise ValueError("sktrack.supersedes is not a list of paths")
+            reduced = meta.get(b"sktrack.reduced") == b"true"
+            data = upgrade(table, pf.replace_schema_metadata(None), version)
+            _check_values(table, data)
         except FileNotFoundError:
             raise
-        except (OSError, pa.ArrowException, ValueError) as exc:
+        except (OSError, pa.ArrowException, ValueError, TypeError, KeyError, _BadRows) as exc:
             return _ParquetFile(None, (), False, f"{type(exc).__name__}: {exc}")
-        meta = pf.schema.metadata or {}
-        version = int(meta.get(b"sktrack.schema_version", b"1"))
-        supersedes = tuple(json.loads(meta.get(b"sktrack.supersedes", b"[]")))
-        reduced = meta.get(b"sktrack.reduced") == b"true"
-        return _ParquetFile(
-            upgrade(table, pf.replace_schema_metadata(None), version), supersedes, reduced
-        )
+        return _ParquetFile(data, supersedes, reduced)
 
     def load_segment(self, info: FileInfo) -> ParsedSegment:
-        return parse_segment(info.path, self.fs.read_bytes(info.path))
+        data = self.fs.read_bytes(info.path)
+        # an empty segment of a live writer is one being created right now
+        alive = not data and pid_alive(segment_pid(info.path))
+        return parse_segment(info.path, data, writer_alive=alive)
 
     # -- snapshot ----------------------------------------------------------------------
 
@@ -136,6 +149,7 @@ class Reader:
             row[1]
             for f in self.fs.list(SEGMENT_DIR, ".experiments.jsonl")
             for row in self._cached(f, self.load_segment).rows["experiments"]
+            if len(row) == 3 and isinstance(row[1], str)
         }
         for f in self.fs.list(table_dir("experiments"), ".parquet"):
             data = self._cached(f, self.load_parquet).data
@@ -167,19 +181,23 @@ class Reader:
     def _build(self, segments: list[FileInfo], parquet: dict[str, list[FileInfo]]) -> Snapshot:
         files = {t: [(f, self._cached(f, self.load_parquet)) for f in parquet[t]] for t in TABLES}
         superseded = {t: {s for _, pf in files[t] for s in pf.supersedes} for t in TABLES}
-        damaged = [f.path for t in TABLES for f, pf in files[t] if pf.data is None]
-        for t in TABLES:
-            for f, pf in files[t]:
-                if pf.data is None and f.path not in superseded[t]:
-                    warnings.warn(
-                        f"store file {f.path} cannot be read ({pf.error}); it was skipped, and "
-                        "what it held is missing from the results. `sktrack doctor` lists it.",
-                        DamagedFileWarning,
-                        stacklevel=5,
-                    )
+        damage = {
+            f.path: f"cannot be read ({pf.error})"
+            for t in TABLES
+            for f, pf in files[t]
+            if pf.data is None and f.path not in superseded[t]
+        }
         parsed = [(f, self._cached(f, self.load_segment)) for f in segments]
+        gone = set().union(*superseded.values())
+        damage.update(
+            (f.path, seg.problem) for f, seg in parsed if seg.problem and f.path not in gone
+        )
         base = self._base(files, superseded)
-        delta = _reduce({t: _segment_rows(t, parsed, superseded[t]) for t in TABLES})
+        delta = _reduce({t: segment_table(t, parsed, superseded[t], damage) for t in TABLES})
+        for path, problem in damage.items():
+            warn_damaged(path, problem, stacklevel=5)
+        damaged = [f.path for t in TABLES for f, pf in files[t] if pf.data is None]
+        damaged += [p for p in damage if p not in damaged]
         state = _combine(base, delta)
         return Snapshot(
             experiments=state["experiments"],
@@ -189,6 +207,7 @@ class Reader:
             latest_metrics=state["latest_metrics"].select(["run_id", "key", "value"]),
             tags=state["tags"],
             damaged=tuple(damaged),
+            damage=damage,
         )
 
     def _base(
@@ -219,19 +238,122 @@ def _concat(parts: list[Any]) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def _segment_rows(
-    table: str, parsed: list[tuple[FileInfo, ParsedSegment]], superseded: set[str]
-) -> tuple[pa.Table, bool]:
-    """The rows that live segments hold for ``table`` (not reduced)."""
+class _BadRows(Exception):
+    """Rows that do not fit their table's schema."""
+
+
+# columns a row cannot do without, and the closed vocabularies some columns keep
+_REQUIRED = {
+    "experiments": ("experiment_id", "name"),
+    "runs": ("run_id", "experiment_id", "status"),
+    "params": ("run_id", "key", "value_type"),
+    "metrics": ("run_id", "key"),
+    "tags": ("run_id", "key"),
+}
+_VOCABULARY = {
+    "runs": ("status", ("RUNNING", "FINISHED", "FAILED", "KILLED")),
+    "params": ("value_type", ("bool", "int", "float", "str", "none", "repr")),
+}
+
+
+def _check_values(table: str, data: pa.Table) -> None:
+    """Refuse rows that have the schema's types but not its meaning (vectorised)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for column in _REQUIRED[table]:
+        if data[column].null_count:
+            raise _BadRows(f"{column} is missing in {data[column].null_count} row(s)")
+    if table in _VOCABULARY and data.num_rows:
+        column, allowed = _VOCABULARY[table]
+        known = pc.is_in(data[column], value_set=pa.array(allowed))
+        if not pc.all(known).as_py():
+            raise _BadRows(f"unknown {column} values")
+
+
+def _rows_table(table: str, rows: list[list[Any]]) -> pa.Table:
+    """Segment rows of ``table`` as an Arrow table, or `_BadRows` if any row does not fit."""
     import pyarrow as pa
 
-    rows = [r for f, seg in parsed if f.path not in superseded for r in seg.rows[table]]
     sch = schema(table)
-    if not rows:
-        return sch.empty_table(), True
-    columns = list(zip(*rows, strict=True))
-    data = {n: pa.array(c, type=sch.field(n).type) for n, c in zip(sch.names, columns, strict=True)}
-    return pa.table(data), False
+    try:
+        columns = list(zip(*rows, strict=True))
+        if len(columns) != len(sch):
+            raise ValueError(f"rows have {len(columns)} fields, not {len(sch)}")
+        data = pa.table(
+            {
+                n: pa.array(c, type=sch.field(n).type)
+                for n, c in zip(sch.names, columns, strict=True)
+            }
+        )
+    except (ValueError, TypeError, OverflowError, pa.ArrowException) as exc:
+        raise _BadRows(f"{type(exc).__name__}: {exc}") from None
+    _check_values(table, data)
+    return data
+
+
+def segment_table(
+    table: str,
+    parsed: list[tuple[FileInfo, ParsedSegment]],
+    superseded: set[str],
+    damage: dict[str, str],
+) -> tuple[pa.Table, bool]:
+    """The rows that live segments hold for ``table`` (not reduced), as one Arrow table.
+
+    All rows are converted at once; only if that fails is each segment, and then each row of
+    a failing segment, converted alone, so that exactly the rows that do not fit are skipped
+    (and their segment is named in ``damage``).
+    """
+    segments = [(f, seg) for f, seg in parsed if seg.rows[table] and f.path not in superseded]
+    if not segments:
+        return schema(table).empty_table(), True
+    try:
+        return _rows_table(table, [r for _, seg in segments for r in seg.rows[table]]), False
+    except _BadRows:
+        pass
+    parts = []
+    for f, seg in segments:
+        try:
+            parts.append(_rows_table(table, seg.rows[table]))
+            continue
+        except _BadRows:
+            pass
+        good = [row for row in seg.rows[table] if _fits(table, row)]
+        bad = len(seg.rows[table]) - len(good)
+        problem = f"has {bad} {table} record(s) of the wrong shape or type"
+        damage[f.path] = f"{damage[f.path]}; {problem}" if f.path in damage else problem
+        if good:
+            parts.append(_rows_table(table, good))
+    if not parts:
+        return schema(table).empty_table(), True
+    return _concat(parts), False
+
+
+def rebuilt_segment(path: str, data: bytes) -> bytes | None:
+    """A closed segment holding exactly the lines of ``data`` that a reader can use (None
+    when there is none): what `sktrack doctor --repair` puts in a damaged segment's place."""
+    from ._wal import SEGMENT_VERSION, segment_run_id
+
+    header = json.dumps(["h", SEGMENT_VERSION, segment_run_id(path)]).encode() + b"\n"
+    kept = []
+    for line in data.splitlines():
+        seg = parse_segment(path, header + line)
+        if seg.problem or seg.run_id is None:
+            continue
+        has_rows = any(seg.rows[t] for t in TABLES)
+        if has_rows and all(_fits(t, row) for t in TABLES for row in seg.rows[t]):
+            kept.append(line + b"\n")
+    if not kept:
+        return None
+    return header + b"".join(kept) + b'["c"]\n'
+
+
+def _fits(table: str, row: list[Any]) -> bool:
+    try:
+        _rows_table(table, [row])
+    except _BadRows:
+        return False
+    return True
 
 
 # how each table reduces to its current state: group keys, then the order within a group

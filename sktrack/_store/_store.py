@@ -171,9 +171,9 @@ class Store:
         info = self.run_info(run_id)
         end = None if status is RunStatus.RUNNING else _now_ms()
         info = RunInfo(**{**info.__dict__, "status": status, "end_time": end})
-        self._infos[run_id] = info
         ending = status is not RunStatus.RUNNING
         self._writer(run_id).write([_run_record(info)], close=ending)
+        self._infos[run_id] = info  # only once it is on disk: a failed end can be retried
         if ending:
             self._writers.pop(run_id, None)
             self._after_close()
@@ -196,6 +196,25 @@ class Store:
         records: list[list[Any]] = []
         if params is not None:
             records += self._param_records(run_id, check_mapping("params", params), now)
+        try:
+            self._write_batch(run_id, records, metrics, tags, step, now, timestamp)
+        except BaseException:
+            # nothing of the batch was written: its params are not logged either
+            logged = self._params.get(run_id, {})
+            for rec in records:
+                logged.pop(rec[1], None)
+            raise
+
+    def _write_batch(
+        self,
+        run_id: str,
+        records: list[list[Any]],
+        metrics: Mapping[str, Any] | None,
+        tags: Mapping[str, Any] | None,
+        step: int | None,
+        now: int,
+        timestamp: int | None,
+    ) -> None:
         if metrics is not None:
             at = step_value(step)
             stamp = now if timestamp is None else timestamp_value(timestamp)

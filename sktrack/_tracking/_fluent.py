@@ -188,11 +188,15 @@ def end_run(status: RunStatus | str = RunStatus.FINISHED) -> None:
 def _end(run: Run, status: RunStatus) -> None:
     runs = _runs.get()
     if run in runs:
-        # ending a run also ends the children still open above it
+        # ending a run also ends the children still open above it; each leaves the stack only
+        # once its end is on disk, so a failed end (a full disk) can be tried again
         index = runs.index(run)
-        for child in reversed(runs[index + 1 :]):
-            child.store.set_status(child.run_id, status)
+        for depth in range(len(runs) - 1, index, -1):
+            runs[depth].store.set_status(runs[depth].run_id, status)
+            _runs.set(runs[:depth])
+        run.store.set_status(run.run_id, status)
         _runs.set(runs[:index])
+        return
     run.store.set_status(run.run_id, status)
 
 
